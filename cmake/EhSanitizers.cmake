@@ -1,0 +1,15 @@
+# EH_SANITIZE=address -> ASan + UBSan; EH_SANITIZE=thread -> TSan. Applied to everything built.
+if(EH_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(EH_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT EH_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "EH_SANITIZE must be empty, 'address' or 'thread', not '${EH_SANITIZE}'")
+endif()
+
+find_program(EH_CCACHE ccache)
+if(EH_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${EH_CCACHE}")
+endif()

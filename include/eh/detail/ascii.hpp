@@ -1,0 +1,21 @@
+#pragma once
+#include <string_view>
+
+namespace eh::detail {
+
+/// RE2's \w: ASCII letters, digits and underscore. Every other byte (UTF-8 included) is \W.
+constexpr bool is_word(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+constexpr char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+/// ASCII case-insensitive equality, as Go's encoding/json matches keys to field names.
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+} // namespace eh::detail

@@ -1,0 +1,108 @@
+#pragma once
+// Decoding of the go-micro events.Event envelope that reva/ocis publish on "main-queue"
+// (interop.md section 1). Pure: bytes in, Event out.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "eh/detail/ascii.hpp"
+#include "eh/detail/base64.hpp"
+#include "eh/detail/json.hpp"
+#include "eh/detail/rfc3339.hpp"
+#include "eh/error.hpp"
+#include "eh/event.hpp"
+
+namespace eh::envelope {
+
+/// NATS' default max payload is 1 MiB; leave room for servers configured larger.
+inline constexpr std::size_t default_max_bytes = 8u << 20;
+
+struct DecodeOptions {
+    std::size_t max_bytes = default_max_bytes;
+};
+
+/// What the decoder noticed besides the event itself.
+struct DecodeNotes {
+    bool id_from_envelope = false; ///< Metadata.eventid was missing or empty; the envelope ID was used
+};
+
+namespace detail {
+namespace json = eh::detail::json;
+
+inline DecodeError read_metadata(json::od::value v, Event& out) {
+    bool is_null = false;
+    if (v.is_null().get(is_null) == simdjson::SUCCESS && is_null) return DecodeError::ok;
+    json::od::object md;
+    if (v.get_object().get(md) != simdjson::SUCCESS) return DecodeError::bad_field;
+    for (auto field : md) {
+        std::string_view key;
+        json::od::value val;
+        if (field.unescaped_key().get(key) != simdjson::SUCCESS || field.value().get(val) != simdjson::SUCCESS)
+            return DecodeError::not_json;
+        // Map keys are case-sensitive in Go (map[string]string), unlike struct fields.
+        std::string* target = key == "eventid"       ? &out.id
+                              : key == "eventtype"   ? &out.type
+                              : key == "traceparent" ? &out.traceparent
+                              : key == "initiatorid" ? &out.initiatorid
+                                                     : nullptr;
+        if (target == nullptr) continue; // unknown metadata: ignored
+        if (!json::string_or_null(val, *target)) return DecodeError::bad_field;
+    }
+    return DecodeError::ok;
+}
+} // namespace detail
+
+/// Decodes one envelope into out (its strings' capacity is reused). On error, out is unspecified.
+inline DecodeError decode(std::string_view message, Event& out, DecodeNotes* notes = nullptr,
+                          const DecodeOptions& options = {}) {
+    namespace json = eh::detail::json;
+    using eh::detail::iequals;
+    if (message.size() > options.max_bytes) return DecodeError::oversize;
+
+    out.id.clear();
+    out.type.clear();
+    out.payload.clear();
+    out.traceparent.clear();
+    out.initiatorid.clear();
+    out.timestamp = Timestamp{};
+    std::string envelope_id, timestamp;
+
+    json::od::document doc;
+    json::od::object obj;
+    if (auto e = json::open_object(message, doc, obj); e != DecodeError::ok) return e;
+
+    std::string payload_b64;
+    bool have_payload = false;
+    for (auto field : obj) {
+        std::string_view key;
+        json::od::value val;
+        if (field.unescaped_key().get(key) != simdjson::SUCCESS || field.value().get(val) != simdjson::SUCCESS)
+            return DecodeError::not_json;
+        // Go matches JSON keys to struct fields case-insensitively; a later duplicate wins.
+        if (iequals(key, "metadata")) {
+            if (auto e = detail::read_metadata(val, out); e != DecodeError::ok) return e;
+        } else if (iequals(key, "payload")) {
+            if (!json::string_or_null(val, payload_b64)) return DecodeError::bad_payload;
+            have_payload = true;
+        } else if (iequals(key, "id")) {
+            if (!json::string_or_null(val, envelope_id)) return DecodeError::bad_field;
+        } else if (iequals(key, "timestamp")) {
+            if (!json::string_or_null(val, timestamp)) return DecodeError::bad_timestamp;
+        }
+        // Topic and unknown keys: ignored (skipped by the iteration).
+    }
+
+    if (have_payload && !eh::detail::base64::decode(payload_b64, out.payload)) return DecodeError::bad_payload;
+    if (!timestamp.empty()) {
+        auto t = eh::detail::rfc3339::parse(timestamp);
+        if (!t) return DecodeError::bad_timestamp;
+        out.timestamp = *t;
+    }
+    bool fallback = out.id.empty();
+    if (fallback) out.id = std::move(envelope_id);
+    if (out.id.empty()) return DecodeError::no_id;
+    if (notes) notes->id_from_envelope = fallback;
+    return DecodeError::ok;
+}
+
+} // namespace eh::envelope

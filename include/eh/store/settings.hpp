@@ -1,0 +1,24 @@
+#pragma once
+// The store settings every store policy is built from (interop.md section 4). Each store
+// policy S offers `static S make(const StoreSettings&)`; the daemon picks S by name.
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace eh::store {
+
+struct StoreSettings {
+    std::vector<std::string> nodes;                       ///< e.g. "127.0.0.1:26379/mymaster" or "nats://127.0.0.1:9233"
+    std::string database = "eventhistory";                ///< nats-js-kv: bucket name
+    std::string table;                                    ///< key prefix
+    std::chrono::nanoseconds ttl = std::chrono::hours{336}; ///< counted from the event's own timestamp
+    std::string username, password;
+    bool disable_persistence = false;                     ///< nats-js-kv: memory storage
+    std::size_t replicas = 1;                             ///< nats-js-kv bucket replicas
+    // memory store bounds (0: unbounded)
+    std::size_t max_events = 0;
+    std::size_t max_bytes = 0;
+};
+
+} // namespace eh::store
