@@ -30,12 +30,41 @@ inline ThreadParser& thread_parser() {
     return p;
 }
 
+/// Whether a document that does not start an object is still valid JSON (on-demand parsing
+/// only looks at the first byte to tell the type).
+inline bool valid_scalar_or_array(od::document& doc, od::json_type t) {
+    switch (t) {
+    case od::json_type::array: {
+        od::array a;
+        std::size_t n;
+        return doc.get_array().get(a) == simdjson::SUCCESS && a.count_elements().get(n) == simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+        std::string_view s;
+        return doc.get_string().get(s) == simdjson::SUCCESS;
+    }
+    case od::json_type::number: {
+        double d;
+        return doc.get_double().get(d) == simdjson::SUCCESS;
+    }
+    case od::json_type::boolean: {
+        bool b;
+        return doc.get_bool().get(b) == simdjson::SUCCESS;
+    }
+    case od::json_type::null: {
+        bool is_null = false;
+        return doc.is_null().get(is_null) == simdjson::SUCCESS && is_null;
+    }
+    default: return false;
+    }
+}
+
 /// Opens the top-level object of text, mapping simdjson's failure to our error.
 inline DecodeError open_object(std::string_view text, od::document& doc, od::object& obj) {
     if (thread_parser().iterate(text).get(doc) != simdjson::SUCCESS) return DecodeError::not_json;
     od::json_type t;
     if (doc.type().get(t) != simdjson::SUCCESS) return DecodeError::not_json;
-    if (t != od::json_type::object) return DecodeError::not_object;
+    if (t != od::json_type::object) return valid_scalar_or_array(doc, t) ? DecodeError::not_object : DecodeError::not_json;
     if (doc.get_object().get(obj) != simdjson::SUCCESS) return DecodeError::not_json;
     return DecodeError::ok;
 }

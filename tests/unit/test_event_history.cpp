@@ -1,0 +1,198 @@
+// EventHistory<Transport, Store, Codec> with the mock policies of eh/testing/.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eh/event_history.hpp"
+#include "eh/store/memory.hpp"
+#include "eh/store/noop.hpp"
+#include "eh/testing/failing_store.hpp"
+#include "eh/testing/generator.hpp"
+#include "eh/testing/manual_clock.hpp"
+#include "eh/testing/scripted_transport.hpp"
+
+using namespace std::chrono_literals;
+using eh::testing::ScriptedTransport;
+using Memory = eh::store::BasicMemoryStore<eh::testing::ManualClock>;
+using Failing = eh::testing::FailingStore<Memory>;
+
+static_assert(eh::Transport<ScriptedTransport>);
+static_assert(eh::Store<Failing, eh::codec::OcisStoreEvent>);
+
+namespace {
+// A policy that misses a requirement is not a Transport/Store/Codec.
+struct NoSettle {
+    struct message_type {
+        std::string_view data() const { return {}; }
+    };
+    void fetch(std::vector<message_type>&, std::size_t, std::chrono::milliseconds) {}
+};
+struct NoFind {
+    template <class C>
+    eh::PutStats put(std::span<const eh::Event>, const C&) {
+        return {};
+    }
+    template <class C>
+    std::vector<eh::Event> get(std::span<const std::string>, const C&) {
+        return {};
+    }
+};
+struct NoDecode {
+    void encode(const eh::Event&, std::string&) const {}
+};
+static_assert(!eh::Transport<NoSettle>);
+static_assert(!eh::Store<NoFind, eh::codec::OcisStoreEvent>);
+static_assert(!eh::Codec<NoDecode>);
+
+template <class Store = Memory>
+struct Fixture {
+    eh::testing::ManualClock clock{eh::Timestamp{std::chrono::seconds{1'764'306'870}}};
+    eh::testing::EventGenerator gen{{.seed = 11, .users = 10}};
+    std::vector<eh::testing::GeneratedEvent> published;
+
+    void publish(eh::EventHistory<ScriptedTransport, Store>& h, int n) {
+        for (int i = 0; i < n; ++i) {
+            published.push_back(gen.next());
+            h.transport().publish(published.back().envelope);
+        }
+    }
+    std::vector<std::string> ids() const {
+        std::vector<std::string> out;
+        for (const auto& g : published) out.push_back(g.event.id);
+        return out;
+    }
+};
+} // namespace
+
+TEST_CASE("ingest: a batch is decoded, stored, then every message acked") {
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({}, f.clock), {}, {.batch = 64});
+    f.publish(h, 100);
+    CHECK(h.ingest_once() == 64);
+    CHECK(h.ingest_once() == 36);
+    CHECK(h.ingest_once() == 0);
+    CHECK(h.transport().acked().size() == 100);
+    CHECK(h.counters().stored == 100);
+    CHECK(h.counters().acks == 100);
+    CHECK(h.counters().batches == 2);
+    auto ids = f.ids();
+    auto got = h.get_events(ids);
+    REQUIRE(got.size() == 100);
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == f.published[i].event);
+}
+
+TEST_CASE("ingest: malformed messages among valid ones are terminated; the valid ones stored and acked") {
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({}, f.clock));
+    f.publish(h, 2);                                   // seq 1, 2
+    h.transport().publish("garbage");                  // seq 3
+    f.publish(h, 1);                                   // seq 4
+    h.transport().publish(R"({"ID":"x","Payload":"!"})"); // seq 5
+    f.publish(h, 1);                                   // seq 6
+    h.ingest_once();
+    auto termed = h.transport().termed();
+    CHECK(std::set<std::uint64_t>(termed.begin(), termed.end()) == std::set<std::uint64_t>{3, 5});
+    auto acked = h.transport().acked();
+    CHECK(std::set<std::uint64_t>(acked.begin(), acked.end()) == std::set<std::uint64_t>{1, 2, 4, 6});
+    CHECK(h.counters().malformed == 2);
+    CHECK(h.counters().stored == 4);
+    auto ids = f.ids();
+    CHECK(h.get_events(ids).size() == 4);
+}
+
+TEST_CASE("ingest: if the store fails, nothing of the batch is acked; it is NAKed with a growing backoff") {
+    Fixture<Failing> f;
+    eh::EventHistory<ScriptedTransport, Failing> h(ScriptedTransport{/*redeliver_naks=*/true},
+                                                   Failing(Memory({}, f.clock)), {},
+                                                   {.nak_delay = 100ms, .nak_delay_max = 350ms});
+    f.publish(h, 10);
+    h.store().fail();
+    CHECK_FALSE(h.ready());
+    h.ingest_once();
+    CHECK(h.transport().acked().empty());
+    CHECK(h.transport().naked().size() == 10);
+    CHECK(h.transport().last_nak_delay() == 100ms);
+    CHECK(h.counters().store_errors == 1);
+    CHECK(h.last_store_error().find("failing on purpose") != std::string::npos);
+    h.ingest_once();
+    CHECK(h.transport().last_nak_delay() == 200ms);
+    h.ingest_once();
+    CHECK(h.transport().last_nak_delay() == 350ms); // capped
+    CHECK(h.transport().acked().empty());
+
+    h.store().fail(false);
+    CHECK(h.ready());
+    h.ingest_once(); // the redelivered batch
+    CHECK(h.transport().acked().size() == 10);
+    CHECK(h.counters().stored == 10);
+    auto ids = f.ids();
+    CHECK(h.get_events(ids).size() == 10);
+}
+
+TEST_CASE("ingest: a redelivered event is stored once and counted as a duplicate") {
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({}, f.clock));
+    f.publish(h, 5);
+    h.transport().publish(f.published[2].envelope); // as after a lost ack
+    h.ingest_once();
+    CHECK(h.counters().stored == 5);
+    CHECK(h.counters().duplicates == 1);
+    CHECK(h.transport().acked().size() == 6);
+    CHECK(h.store().size() == 5);
+}
+
+TEST_CASE("ingest: events without Metadata.eventid are stored under the envelope ID and counted") {
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({}, f.clock));
+    h.transport().publish(R"({"ID":"micro-7","Metadata":{"eventtype":"events.X"},"Payload":"e30="})");
+    h.ingest_once();
+    CHECK(h.counters().id_fallbacks == 1);
+    std::vector<std::string> q{"micro-7"};
+    REQUIRE(h.get_events(q).size() == 1);
+}
+
+TEST_CASE("queries: request order, unknown ids skipped, user events in timestamp order") {
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({}, f.clock));
+    f.publish(h, 200);
+    while (h.ingest_once()) {
+    }
+    std::vector<std::string> q{f.published[7].event.id, "nope", f.published[3].event.id};
+    auto got = h.get_events(q);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].id == q[0]);
+    CHECK(got[1].id == q[2]);
+    auto user = h.get_events_for_user(f.gen.users()[0]);
+    CHECK_FALSE(user.empty());
+    CHECK(std::is_sorted(user.begin(), user.end(),
+                         [](const eh::Event& a, const eh::Event& b) { return a.timestamp < b.timestamp; }));
+}
+
+TEST_CASE("run: a stop request ends the loop after the batch in hand is settled") {
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({}, f.clock), {},
+                                                  {.batch = 16, .fetch_wait = 1ms});
+    f.publish(h, 100);
+    std::stop_source stop;
+    std::jthread loop([&] { h.run(stop.get_token()); });
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         h.counters().acks < 100 && std::chrono::steady_clock::now() < deadline;)
+        std::this_thread::yield();
+    stop.request_stop();
+    loop.join();
+    CHECK(h.counters().acks == 100);
+    CHECK(h.transport().pending() == 0);
+}
+
+TEST_CASE("noop store: every message is acked, nothing is kept") {
+    Fixture<eh::store::NoopStore> f;
+    eh::EventHistory<ScriptedTransport, eh::store::NoopStore> h(ScriptedTransport{}, eh::store::NoopStore{});
+    f.publish(h, 3);
+    h.ingest_once();
+    CHECK(h.transport().acked().size() == 3);
+    auto ids = f.ids();
+    CHECK(h.get_events(ids).empty());
+}
