@@ -6,6 +6,7 @@
 
 #include "eh/codec/ocis_store_event.hpp"
 #include "eh/concepts.hpp"
+#include "eh/store/by_name.hpp"
 #include "eh/store/memory.hpp"
 #include "eh/store/noop.hpp"
 #include "eh/testing/manual_clock.hpp"
@@ -170,4 +171,15 @@ TEST_CASE("noop: stores nothing, finds nothing, never fails") {
     std::vector<std::string> q{"a"};
     CHECK(store.get(q, codec).empty());
     CHECK(store.find_by_user("a", codec).empty());
+}
+
+TEST_CASE("store list: a store is picked by name from a compile-time list") {
+    using List = eh::store::StoreList<eh::store::MemoryStore, eh::store::NoopStore>;
+    CHECK(List::names() == std::vector<std::string_view>{"memory", "noop"});
+    CHECK(List::joined_names() == "memory, noop");
+    std::string picked;
+    CHECK(List::visit("noop", [&](auto type) { picked = decltype(type)::type::name; }));
+    CHECK(picked == "noop");
+    CHECK_FALSE(List::visit("redis", [&](auto) { picked = "wrong"; }));
+    CHECK(picked == "noop");
 }
