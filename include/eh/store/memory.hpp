@@ -26,6 +26,8 @@
 #include "eh/concepts.hpp"
 #include "eh/index/match.hpp"
 #include "eh/index/tokens.hpp"
+#include "eh/store/detail/memory/packed_event.hpp"
+#include "eh/store/detail/memory/posting_list.hpp"
 #include "eh/store/put_stats.hpp"
 #include "eh/store/settings.hpp"
 
@@ -83,7 +85,7 @@ public:
             std::shared_lock lock(shard.mutex);
             if (auto it = shard.by_id.find(id); it != shard.by_id.end()) {
                 const Record& r = shard.slots[it->second];
-                if (visible(r, now)) out.push_back(r.event);
+                if (visible(r, now)) out.push_back(r.event.to_event());
             }
         }
         return out;
@@ -130,10 +132,10 @@ public:
 
 private:
     struct Record {
-        Event event;
-        std::uint32_t generation = 0; // bumped when the slot is freed: heap entries of old tenants are stale
-        std::uint32_t tokens = 0;     // index entries this record added
-        bool live = false;
+        detail::memory::PackedEvent event; // empty while the slot is free
+        std::uint32_t generation = 0;      // bumped when the slot is freed: heap entries of old tenants are stale
+        std::uint32_t tokens = 0;          // index entries this record added
+        bool live() const noexcept { return static_cast<bool>(event); }
     };
     struct HeapEntry {
         Timestamp at;
@@ -145,7 +147,7 @@ private:
         std::deque<Record> slots; // a deque: records never move, so by_id may view their ids
         std::vector<std::uint32_t> free;
         std::unordered_map<std::string_view, std::uint32_t> by_id;
-        std::unordered_map<index::Token, std::vector<std::uint32_t>> postings;
+        std::unordered_map<index::Token, detail::memory::PostingList> postings;
         std::size_t live_postings = 0, total_postings = 0;
         std::vector<HeapEntry> heap; // min-heap on timestamp
     };
@@ -153,11 +155,8 @@ private:
     std::size_t shard_of(std::string_view id) const noexcept {
         return std::hash<std::string_view>{}(id) % shards_.size();
     }
-    static std::size_t record_bytes(const Event& e) noexcept {
-        return e.id.size() + e.type.size() + e.payload.size() + e.traceparent.size() + e.initiatorid.size();
-    }
     bool visible(const Record& r, Timestamp now) const noexcept {
-        return r.live && r.event.timestamp + options_.ttl > now;
+        return r.live() && r.event.timestamp() + options_.ttl > now;
     }
 
     void insert(Shard& shard, const Event& e, Timestamp now, PutStats& stats) {
@@ -183,29 +182,27 @@ private:
             shard.free.pop_back();
         }
         Record& r = shard.slots[slot];
-        r.event = e;
-        r.event.timestamp = at;
-        r.live = true;
+        r.event = detail::memory::PackedEvent(e, at);
         thread_local std::vector<index::Token> tokens;
         tokens.clear();
-        index::tokenize(r.event.payload, tokens);
+        index::tokenize(e.payload, tokens);
         for (auto t : tokens) shard.postings[t].push_back(slot);
         r.tokens = static_cast<std::uint32_t>(tokens.size());
         shard.live_postings += tokens.size();
         shard.total_postings += tokens.size();
-        shard.by_id.emplace(r.event.id, slot);
+        shard.by_id.emplace(r.event.id(), slot);
         shard.heap.push_back({at, slot, r.generation});
         std::push_heap(shard.heap.begin(), shard.heap.end(), std::greater<>{});
         totals_->events.fetch_add(1, std::memory_order_relaxed);
-        totals_->bytes.fetch_add(record_bytes(r.event), std::memory_order_relaxed);
+        totals_->bytes.fetch_add(r.event.bytes(), std::memory_order_relaxed);
         ++stats.stored;
     }
 
     void remove(Shard& shard, std::uint32_t slot) {
         Record& r = shard.slots[slot];
-        shard.by_id.erase(r.event.id);
+        shard.by_id.erase(r.event.id());
         totals_->events.fetch_sub(1, std::memory_order_relaxed);
-        totals_->bytes.fetch_sub(record_bytes(r.event), std::memory_order_relaxed);
+        totals_->bytes.fetch_sub(r.event.bytes(), std::memory_order_relaxed);
         shard.live_postings -= r.tokens; // its postings stay until the next compaction
         r = Record{.generation = r.generation + 1};
         shard.free.push_back(slot);
@@ -217,7 +214,7 @@ private:
         while (!shard.heap.empty()) {
             const HeapEntry top = shard.heap.front();
             const Record& r = shard.slots[top.slot];
-            const bool stale = !r.live || r.generation != top.generation;
+            const bool stale = !r.live() || r.generation != top.generation;
             if (!stale && !pred(top)) return false;
             std::pop_heap(shard.heap.begin(), shard.heap.end(), std::greater<>{});
             shard.heap.pop_back();
@@ -249,9 +246,9 @@ private:
         shard.postings.clear();
         std::vector<index::Token> tokens;
         for (std::uint32_t slot = 0; slot < shard.slots.size(); ++slot) {
-            if (!shard.slots[slot].live) continue;
+            if (!shard.slots[slot].live()) continue;
             tokens.clear();
-            index::tokenize(shard.slots[slot].event.payload, tokens);
+            index::tokenize(shard.slots[slot].event.payload(), tokens);
             for (auto t : tokens) shard.postings[t].push_back(slot);
         }
         shard.total_postings = shard.live_postings;
@@ -277,12 +274,12 @@ private:
         auto it = shard.postings.find(token);
         if (it == shard.postings.end()) return;
         // A reused slot may be listed twice (old tenant and new): visit each slot once.
-        std::vector<std::uint32_t> candidates = it->second;
+        std::vector<std::uint32_t> candidates(it->second.begin(), it->second.end());
         std::sort(candidates.begin(), candidates.end());
         candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
         for (auto slot : candidates) {
             const Record& r = shard.slots[slot];
-            if (visible(r, now) && index::contains_bounded(r.event.payload, user)) out.push_back(r.event);
+            if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());
         }
     }
 
@@ -290,7 +287,7 @@ private:
         for (const auto& shard : shards_) {
             std::shared_lock lock(shard->mutex);
             for (const Record& r : shard->slots)
-                if (visible(r, now) && index::contains_bounded(r.event.payload, user)) out.push_back(r.event);
+                if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());
         }
     }
 

@@ -1,0 +1,56 @@
+#pragma once
+// The slots of the events that hold one index token. Most tokens (uuids) occur in a single
+// event, so one slot is kept inline and only longer lists allocate: this halves the index.
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+namespace eh::store::detail::memory {
+
+class PostingList {
+public:
+    PostingList() noexcept : one_(0) {}
+    PostingList(PostingList&& o) noexcept : size_(std::exchange(o.size_, 0)), capacity_(std::exchange(o.capacity_, 0)) {
+        if (capacity_) many_ = o.many_;
+        else one_ = o.one_;
+    }
+    PostingList& operator=(PostingList&&) = delete;
+    PostingList(const PostingList&) = delete;
+    ~PostingList() {
+        if (capacity_) delete[] many_;
+    }
+
+    void push_back(std::uint32_t slot) {
+        if (size_ == 0 && capacity_ == 0) {
+            one_ = slot;
+        } else {
+            if (size_ == capacity_ || capacity_ == 0) grow();
+            many_[size_] = slot;
+        }
+        ++size_;
+    }
+
+    std::uint32_t size() const noexcept { return size_; }
+    const std::uint32_t* begin() const noexcept { return capacity_ ? many_ : &one_; }
+    const std::uint32_t* end() const noexcept { return begin() + size_; }
+
+private:
+    void grow() {
+        const std::uint32_t capacity = capacity_ ? capacity_ + capacity_ / 2 : 4;
+        auto* bigger = new std::uint32_t[capacity];
+        std::copy(begin(), end(), bigger);
+        if (capacity_) delete[] many_;
+        many_ = bigger;
+        capacity_ = capacity;
+    }
+
+    std::uint32_t size_ = 0;
+    std::uint32_t capacity_ = 0; // 0: the one slot is inline
+    union {
+        std::uint32_t one_;
+        std::uint32_t* many_;
+    };
+};
+
+} // namespace eh::store::detail::memory
