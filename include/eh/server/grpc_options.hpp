@@ -1,0 +1,22 @@
+#pragma once
+// What the gRPC adapter is configured with. Plain data: the daemon's settings fill it.
+#include <cstddef>
+#include <string>
+
+namespace eh::server {
+
+/// PEM files of the server side of TLS. No cert file: plaintext.
+struct GrpcServerTls {
+    std::string cert_file;      ///< server certificate chain; TLS is on when set
+    std::string key_file;       ///< its private key
+    std::string client_ca_file; ///< set: mutual TLS, clients must present a certificate this CA signed
+};
+
+struct GrpcOptions {
+    std::string address = "127.0.0.1:9274";     ///< host:port; port 0 picks a free one (see GrpcServer::port())
+    std::size_t max_ids = 10'000;               ///< ids per GetEvents request; more get INVALID_ARGUMENT
+    std::size_t max_receive_bytes = 4u << 20;   ///< larger requests get RESOURCE_EXHAUSTED from gRPC itself
+    GrpcServerTls tls;
+};
+
+} // namespace eh::server
