@@ -1,0 +1,62 @@
+#pragma once
+// Settings being assembled from the sources, lowest priority first, remembering where each
+// value came from so that a later complaint can name it.
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "eh/config/error.hpp"
+#include "eh/config/reflect.hpp"
+#include "eh/config/value.hpp"
+
+namespace eh::config {
+
+class Draft {
+public:
+    /// Every setting at its default.
+    Draft() {
+        for_each_setting(settings_, [&](const Field& f, auto& value) {
+            set(f, value, f.meta.default_text, f.key + " (default)");
+        });
+    }
+
+    /// Sets one member of settings() from text; text that does not parse throws
+    /// ConfigError `<source>: bad <what> "<text>"`, plus the choices where there are some.
+    template <class T>
+    void set(const Field& field, T& member, std::string_view text, std::string source) {
+        auto parsed = Value<T>::parse(text);
+        if (!parsed) {
+            std::string message = source + ": bad " + Value<T>::what() + " \"" + std::string(text) + "\"";
+            if constexpr (requires { Value<T>::hint(); }) message += Value<T>::hint();
+            throw ConfigError(message);
+        }
+        assign(field, member, std::move(*parsed), std::move(source));
+    }
+
+    /// Sets one member of settings() to a value already read.
+    template <class T>
+    void assign(const Field& field, T& member, std::type_identity_t<T> value, std::string source) {
+        member = std::move(value);
+        sources_[field.key] = std::move(source);
+    }
+
+    Settings& settings() noexcept { return settings_; }
+    const Settings& settings() const noexcept { return settings_; }
+
+    /// Where the setting `key` ("store.ttl") got its value: "EVENTHISTORY_STORE_TTL",
+    /// "--store-ttl", "<file>: store.ttl" or "store.ttl (default)".
+    const std::string& source(std::string_view key) const {
+        auto it = sources_.find(key);
+        if (it == sources_.end()) throw std::logic_error("eh::config: no setting " + std::string(key));
+        return it->second;
+    }
+
+private:
+    Settings settings_{};
+    std::map<std::string, std::string, std::less<>> sources_;
+};
+
+} // namespace eh::config

@@ -1,0 +1,240 @@
+#pragma once
+// THE definition of every setting of eventhistoryd: sections of members (Hana-reflected) with
+// one Meta row per member. It drives the defaults, the YAML file, the environment, the flags,
+// --help and docs/configuration.md; adding a setting means adding a member and its row here.
+//
+// Derived from the names: the YAML key is `<section>.<member>`, the flag
+// `--<section>-<member>` (underscores become dashes).
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/hana/define_struct.hpp>
+#include <spdlog/common.h>
+
+#include "eh/config/meta.hpp"
+#include "eh/config/value.hpp"
+
+namespace eh::config {
+
+enum class DeliverPolicy { all, new_only };
+enum class StreamStorage { file, memory };
+
+template <>
+struct Choices<DeliverPolicy> {
+    static constexpr std::array names{std::pair{std::string_view("all"), DeliverPolicy::all},
+                                      std::pair{std::string_view("new"), DeliverPolicy::new_only}};
+};
+template <>
+struct Choices<StreamStorage> {
+    static constexpr std::array names{std::pair{std::string_view("file"), StreamStorage::file},
+                                      std::pair{std::string_view("memory"), StreamStorage::memory}};
+};
+/// ocis's (zerolog) level names; its "fatal" and "panic" both mean spdlog's critical.
+template <>
+struct Choices<spdlog::level::level_enum> {
+    using L = spdlog::level::level_enum;
+    static constexpr std::array names{std::pair{std::string_view("trace"), L::trace},
+                                      std::pair{std::string_view("debug"), L::debug},
+                                      std::pair{std::string_view("info"), L::info},
+                                      std::pair{std::string_view("warn"), L::warn},
+                                      std::pair{std::string_view("error"), L::err},
+                                      std::pair{std::string_view("fatal"), L::critical},
+                                      std::pair{std::string_view("panic"), L::critical}};
+};
+
+struct EventsSection {
+    BOOST_HANA_DEFINE_STRUCT(EventsSection,
+        (std::vector<std::string>, endpoint),
+        (std::string, cluster),
+        (bool, enable_tls),
+        (bool, tls_insecure),
+        (std::string, tls_root_ca_certificate),
+        (std::string, auth_username),
+        (std::string, auth_password));
+
+    static constexpr std::string_view about = "The NATS JetStream connection events are read from.";
+    static constexpr std::array meta{
+        Meta{.name = "endpoint", .default_text = "127.0.0.1:9233",
+             .env = {"OCIS_EVENTS_ENDPOINT", "EVENTHISTORY_EVENTS_ENDPOINT"},
+             .help = "NATS servers, comma-separated host:port (nats:// or tls:// prefix allowed)"},
+        Meta{.name = "cluster", .default_text = "ocis-cluster",
+             .env = {"OCIS_EVENTS_CLUSTER", "EVENTHISTORY_EVENTS_CLUSTER"},
+             .help = "NATS cluster name, as ocis names it"},
+        Meta{.name = "enable_tls", .default_text = "false",
+             .env = {"OCIS_EVENTS_ENABLE_TLS", "EVENTHISTORY_EVENTS_ENABLE_TLS"},
+             .help = "Connect to NATS over TLS"},
+        Meta{.name = "tls_insecure", .default_text = "false",
+             .env = {"OCIS_INSECURE", "EVENTHISTORY_EVENTS_TLS_INSECURE"},
+             .help = "Skip verifying the NATS server's certificate"},
+        Meta{.name = "tls_root_ca_certificate", .default_text = "",
+             .env = {"OCIS_EVENTS_TLS_ROOT_CA_CERTIFICATE", "EVENTHISTORY_EVENTS_TLS_ROOT_CA_CERTIFICATE"},
+             .help = "PEM file of the CA that signed the NATS server's certificate (with TLS enabled)"},
+        Meta{.name = "auth_username", .default_text = "",
+             .env = {"OCIS_EVENTS_AUTH_USERNAME", "EVENTHISTORY_EVENTS_AUTH_USERNAME"},
+             .help = "NATS user name"},
+        Meta{.name = "auth_password", .default_text = "",
+             .env = {"OCIS_EVENTS_AUTH_PASSWORD", "EVENTHISTORY_EVENTS_AUTH_PASSWORD"},
+             .help = "NATS password", .secret = true},
+    };
+};
+
+struct ConsumerSection {
+    BOOST_HANA_DEFINE_STRUCT(ConsumerSection,
+        (std::string, name),
+        (DeliverPolicy, deliver_policy),
+        (std::size_t, fetch_batch),
+        (std::size_t, max_ack_pending),
+        (std::chrono::nanoseconds, ack_wait));
+
+    static constexpr std::string_view about =
+        "The JetStream pull consumer. Instances with a shared store (nats-js-kv, redis-sentinel) share the durable "
+        "consumer `name`; with `memory` each instance reads every event through a consumer of its own.";
+    static constexpr std::array meta{
+        Meta{.name = "name", .default_text = "eventhistory", .env = {"EVENTHISTORY_CONSUMER_NAME"},
+             .help = "Durable consumer name (ocis's own is the push consumer `evhistory`)"},
+        Meta{.name = "deliver_policy", .default_text = "all", .env = {"EVENTHISTORY_CONSUMER_DELIVER_POLICY"},
+             .help = "Where the shared consumer starts when created: `all` ingests the stream's history, `new` "
+                     "only what comes next"},
+        Meta{.name = "fetch_batch", .default_text = "256", .env = {"EVENTHISTORY_CONSUMER_FETCH_BATCH"},
+             .help = "Messages fetched and stored at once"},
+        Meta{.name = "max_ack_pending", .default_text = "10000", .env = {"EVENTHISTORY_CONSUMER_MAX_ACK_PENDING"},
+             .help = "Most messages delivered but not yet acknowledged (ocis#10393)"},
+        Meta{.name = "ack_wait", .default_text = "30s", .env = {"EVENTHISTORY_CONSUMER_ACK_WAIT"},
+             .help = "How long NATS waits for an ack before it redelivers (ocis#10393)"},
+    };
+};
+
+struct StreamSection {
+    BOOST_HANA_DEFINE_STRUCT(StreamSection,
+        (StreamStorage, storage),
+        (std::size_t, replicas));
+
+    static constexpr std::string_view about =
+        "The stream `main-queue`, used only when it is missing and created here (as ocis would).";
+    static constexpr std::array meta{
+        Meta{.name = "storage", .default_text = "file", .env = {"EVENTHISTORY_STREAM_STORAGE"},
+             .help = "Storage of a created stream"},
+        Meta{.name = "replicas", .default_text = "1", .env = {"EVENTHISTORY_STREAM_REPLICAS"},
+             .help = "Replicas of a created stream"},
+    };
+};
+
+struct StoreSection {
+    BOOST_HANA_DEFINE_STRUCT(StoreSection,
+        (std::string, type),
+        (std::vector<std::string>, nodes),
+        (std::string, database),
+        (std::string, table),
+        (std::chrono::nanoseconds, ttl),
+        (std::string, auth_username),
+        (std::string, auth_password),
+        (bool, disable_persistence),
+        (std::size_t, replicas));
+
+    static constexpr std::string_view about = "Where events are kept (interop.md section 3).";
+    static constexpr std::array meta{
+        Meta{.name = "type", .default_text = "memory", .env = {"OCIS_PERSISTENT_STORE", "EVENTHISTORY_STORE"},
+             .help = "Store backend by name; an unknown one is refused with the list this build has"},
+        Meta{.name = "nodes", .default_text = "",
+             .env = {"OCIS_CACHE_STORE_NODES", "OCIS_PERSISTENT_STORE_NODES", "EVENTHISTORY_STORE_NODES"},
+             .help = "Store nodes, comma-separated: host:port/master (redis-sentinel), host:port (nats-js-kv)"},
+        Meta{.name = "database", .default_text = "eventhistory", .env = {"EVENTHISTORY_STORE_DATABASE"},
+             .help = "Database; the KV bucket name of nats-js-kv"},
+        Meta{.name = "table", .default_text = "", .env = {"EVENTHISTORY_STORE_TABLE"},
+             .help = "Table; a prefix of every key"},
+        Meta{.name = "ttl", .default_text = "336h", .env = {"OCIS_PERSISTENT_STORE_TTL", "EVENTHISTORY_STORE_TTL"},
+             .help = "How long an event is kept, counted from its own timestamp (Go duration)"},
+        Meta{.name = "auth_username", .default_text = "",
+             .env = {"OCIS_PERSISTENT_STORE_AUTH_USERNAME", "EVENTHISTORY_STORE_AUTH_USERNAME"},
+             .help = "Store user name"},
+        Meta{.name = "auth_password", .default_text = "",
+             .env = {"OCIS_PERSISTENT_STORE_AUTH_PASSWORD", "EVENTHISTORY_STORE_AUTH_PASSWORD"},
+             .help = "Store password", .secret = true},
+        Meta{.name = "disable_persistence", .default_text = "false",
+             .env = {"OCIS_CACHE_DISABLE_PERSISTENCE", "EVENTHISTORY_STORE_DISABLE_PERSISTENCE"},
+             .help = "nats-js-kv: keep the bucket in memory instead of on disk"},
+        Meta{.name = "replicas", .default_text = "1", .env = {"EVENTHISTORY_STORE_REPLICAS"},
+             .help = "nats-js-kv: replicas of a created bucket"},
+    };
+};
+
+struct MemorySection {
+    BOOST_HANA_DEFINE_STRUCT(MemorySection,
+        (std::size_t, max_events),
+        (std::size_t, max_bytes));
+
+    static constexpr std::string_view about = "Bounds of the `memory` store; the oldest events go first.";
+    static constexpr std::array meta{
+        Meta{.name = "max_events", .default_text = "0", .env = {"EVENTHISTORY_MEMORY_MAX_EVENTS"},
+             .help = "Most events kept (0: unbounded)"},
+        Meta{.name = "max_bytes", .default_text = "0", .env = {"EVENTHISTORY_MEMORY_MAX_BYTES"},
+             .help = "Most bytes of events kept (0: unbounded)"},
+    };
+};
+
+struct GrpcSection {
+    BOOST_HANA_DEFINE_STRUCT(GrpcSection,
+        (std::string, addr),
+        (std::size_t, max_ids_per_request),
+        (std::size_t, max_message_bytes),
+        (std::string, tls_cert),
+        (std::string, tls_key),
+        (std::string, tls_client_ca));
+
+    static constexpr std::string_view about = "The gRPC API (ocis's EventHistoryService).";
+    static constexpr std::array meta{
+        Meta{.name = "addr", .default_text = "127.0.0.1:9274", .env = {"EVENTHISTORY_GRPC_ADDR"},
+             .help = "Listen address"},
+        Meta{.name = "max_ids_per_request", .default_text = "10000", .env = {"EVENTHISTORY_GRPC_MAX_IDS_PER_REQUEST"},
+             .help = "Most ids one GetEvents may ask for"},
+        Meta{.name = "max_message_bytes", .default_text = "4194304", .env = {"EVENTHISTORY_GRPC_MAX_MESSAGE_BYTES"},
+             .help = "Largest request or response message"},
+        Meta{.name = "tls_cert", .default_text = "", .env = {"EVENTHISTORY_GRPC_TLS_CERT"},
+             .help = "PEM certificate file; with tls_key, serve over TLS"},
+        Meta{.name = "tls_key", .default_text = "", .env = {"EVENTHISTORY_GRPC_TLS_KEY"},
+             .help = "PEM private key file of tls_cert"},
+        Meta{.name = "tls_client_ca", .default_text = "", .env = {"EVENTHISTORY_GRPC_TLS_CLIENT_CA"},
+             .help = "PEM CA file; when set, clients must present a certificate it signed (mutual TLS)"},
+    };
+};
+
+struct DebugSection {
+    BOOST_HANA_DEFINE_STRUCT(DebugSection,
+        (std::string, addr));
+
+    static constexpr std::string_view about = "The debug HTTP server: /healthz, /readyz, /metrics.";
+    static constexpr std::array meta{
+        Meta{.name = "addr", .default_text = "127.0.0.1:9270", .env = {"EVENTHISTORY_DEBUG_ADDR"},
+             .help = "Listen address (host:port)"},
+    };
+};
+
+struct LogSection {
+    BOOST_HANA_DEFINE_STRUCT(LogSection,
+        (spdlog::level::level_enum, level));
+
+    static constexpr std::string_view about = "Logging.";
+    static constexpr std::array meta{
+        Meta{.name = "level", .default_text = "info", .env = {"OCIS_LOG_LEVEL", "EVENTHISTORY_LOG_LEVEL"},
+             .help = "Log level (ocis's fatal and panic mean critical)"},
+    };
+};
+
+struct Settings {
+    BOOST_HANA_DEFINE_STRUCT(Settings,
+        (EventsSection, events),
+        (ConsumerSection, consumer),
+        (StreamSection, stream),
+        (StoreSection, store),
+        (MemorySection, memory),
+        (GrpcSection, grpc),
+        (DebugSection, debug),
+        (LogSection, log));
+};
+
+} // namespace eh::config

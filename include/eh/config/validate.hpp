@@ -1,0 +1,111 @@
+#pragma once
+// Checks that need more than one value's syntax: the store's name against those the caller
+// can build, node lists, listen address, TLS files, ranges. The first problem throws one
+// ConfigError line naming where the offending value came from.
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstddef>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eh/config/address.hpp"
+#include "eh/config/draft.hpp"
+#include "eh/config/duration.hpp"
+#include "eh/config/error.hpp"
+#include "eh/config/read_file.hpp"
+
+namespace eh::config {
+
+namespace detail {
+
+inline std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+/// host:port, optionally as a nats:// or tls:// URL.
+inline bool is_nats_node(std::string_view s) {
+    for (std::string_view scheme : {"nats://", "tls://"})
+        if (s.starts_with(scheme)) s.remove_prefix(scheme.size());
+    const auto hp = parse_host_port(s);
+    return hp && !hp->host.empty();
+}
+
+/// host:port/master: a sentinel's address and the name of the master it watches.
+inline bool is_sentinel_node(std::string_view s) {
+    const auto slash = s.find('/');
+    if (slash == std::string_view::npos || slash + 1 == s.size() || s.find('/', slash + 1) != s.npos) return false;
+    const auto hp = parse_host_port(s.substr(0, slash));
+    return hp && !hp->host.empty();
+}
+
+} // namespace detail
+
+/// `stores`: the store names the caller can build (the daemon's compile-time list).
+inline void validate(const Draft& draft, std::span<const std::string_view> stores) {
+    using detail::in_quotes;
+    const Settings& s = draft.settings();
+    auto fail = [&](std::string_view key, const std::string& problem) {
+        throw ConfigError(draft.source(key) + ": " + problem);
+    };
+
+    if (std::ranges::find(stores, std::string_view(s.store.type)) == stores.end()) {
+        std::string names;
+        for (std::string_view n : stores) names += (names.empty() ? "" : ", ") + std::string(n);
+        fail("store.type", "unknown store " + in_quotes(s.store.type) + " (supported: " + names + ")");
+    }
+
+    auto check_nodes = [&](std::string_view key, const std::vector<std::string>& nodes, auto is_valid,
+                           std::string_view who, std::string_view form) {
+        const std::string expected = " (" + std::string(who) + " nodes are " + std::string(form) + ")";
+        if (nodes.empty()) fail(key, "no nodes" + expected);
+        for (const auto& node : nodes)
+            if (!is_valid(node)) fail(key, "malformed node " + in_quotes(node) + expected);
+    };
+    check_nodes("events.endpoint", s.events.endpoint, detail::is_nats_node, "NATS", "host:port");
+    if (s.store.type == "redis-sentinel")
+        check_nodes("store.nodes", s.store.nodes, detail::is_sentinel_node, "redis-sentinel", "host:port/master");
+    if (s.store.type == "nats-js-kv")
+        check_nodes("store.nodes", s.store.nodes, detail::is_nats_node, "nats-js-kv", "host:port");
+    if (!parse_host_port(s.debug.addr))
+        fail("debug.addr", "malformed address " + in_quotes(s.debug.addr) + " (expected host:port)");
+
+    auto check_readable = [&](std::string_view key, const std::string& path) {
+        std::string why;
+        if (!path.empty() && !detail::read_file(path, why)) fail(key, "cannot read " + in_quotes(path) + ": " + why);
+    };
+    if (s.events.enable_tls) check_readable("events.tls_root_ca_certificate", s.events.tls_root_ca_certificate);
+    check_readable("grpc.tls_cert", s.grpc.tls_cert);
+    check_readable("grpc.tls_key", s.grpc.tls_key);
+    check_readable("grpc.tls_client_ca", s.grpc.tls_client_ca);
+    if (s.grpc.tls_cert.empty() != s.grpc.tls_key.empty())
+        fail(s.grpc.tls_cert.empty() ? "grpc.tls_key" : "grpc.tls_cert",
+             "TLS needs both grpc.tls_cert and grpc.tls_key");
+    if (!s.grpc.tls_client_ca.empty() && s.grpc.tls_cert.empty())
+        fail("grpc.tls_client_ca", "mutual TLS needs grpc.tls_cert and grpc.tls_key as well");
+
+    auto check_range = [&](std::string_view key, std::size_t v, std::size_t lo, std::size_t hi) {
+        if (v >= lo && v <= hi) return;
+        fail(key, hi == std::numeric_limits<std::size_t>::max()
+                      ? "must be at least " + std::to_string(lo) + ", not " + std::to_string(v)
+                      : "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", not " +
+                            std::to_string(v));
+    };
+    constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
+    constexpr std::size_t max_replicas = 5; // JetStream's limit
+    check_range("consumer.fetch_batch", s.consumer.fetch_batch, 1, unbounded);
+    check_range("consumer.max_ack_pending", s.consumer.max_ack_pending, 1, unbounded);
+    check_range("stream.replicas", s.stream.replicas, 1, max_replicas);
+    check_range("store.replicas", s.store.replicas, 1, max_replicas);
+    check_range("grpc.max_ids_per_request", s.grpc.max_ids_per_request, 1, unbounded);
+    check_range("grpc.max_message_bytes", s.grpc.max_message_bytes, 1, INT_MAX); // gRPC takes an int
+
+    auto check_positive = [&](std::string_view key, std::chrono::nanoseconds d) {
+        if (d.count() <= 0) fail(key, "must be positive, not " + format_duration(d));
+    };
+    check_positive("consumer.ack_wait", s.consumer.ack_wait);
+    check_positive("store.ttl", s.store.ttl);
+}
+
+} // namespace eh::config
