@@ -18,16 +18,25 @@
 
 #include "eh/config/meta.hpp"
 #include "eh/config/value.hpp"
+#include "eh/transport/consumer_choices.hpp"
 
 namespace eh::config {
 
-enum class DeliverPolicy { all, new_only };
-enum class StreamStorage { file, memory };
+using transport::DeliverPolicy;
+using transport::StreamStorage;
+/// `automatic`: `instance` for stores private to the process (memory, noop), else `shared`.
+enum class ConsumerModeChoice { automatic, shared, instance };
 
 template <>
 struct Choices<DeliverPolicy> {
     static constexpr std::array names{std::pair{std::string_view("all"), DeliverPolicy::all},
                                       std::pair{std::string_view("new"), DeliverPolicy::new_only}};
+};
+template <>
+struct Choices<ConsumerModeChoice> {
+    static constexpr std::array names{std::pair{std::string_view("auto"), ConsumerModeChoice::automatic},
+                                      std::pair{std::string_view("shared"), ConsumerModeChoice::shared},
+                                      std::pair{std::string_view("instance"), ConsumerModeChoice::instance}};
 };
 template <>
 struct Choices<StreamStorage> {
@@ -86,6 +95,7 @@ struct EventsSection {
 struct ConsumerSection {
     BOOST_HANA_DEFINE_STRUCT(ConsumerSection,
         (std::string, name),
+        (ConsumerModeChoice, mode),
         (DeliverPolicy, deliver_policy),
         (std::size_t, fetch_batch),
         (std::size_t, max_ack_pending),
@@ -97,6 +107,10 @@ struct ConsumerSection {
     static constexpr std::array meta{
         Meta{.name = "name", .default_text = "eventhistory", .env = {"EVENTHISTORY_CONSUMER_NAME"},
              .help = "Durable consumer name (ocis's own is the push consumer `evhistory`)"},
+        Meta{.name = "mode", .default_text = "auto", .env = {"EVENTHISTORY_CONSUMER_MODE"},
+             .help = "`shared`: instances split the events through the durable consumer; `instance`: each instance "
+                     "reads every event through a consumer of its own; `auto`: `instance` for the memory and noop "
+                     "stores, else `shared`"},
         Meta{.name = "deliver_policy", .default_text = "all", .env = {"EVENTHISTORY_CONSUMER_DELIVER_POLICY"},
              .help = "Where the shared consumer starts when created: `all` ingests the stream's history, `new` "
                      "only what comes next"},

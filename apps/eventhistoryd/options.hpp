@@ -1,0 +1,61 @@
+#pragma once
+// From the settings to each part's options. The consumer mode follows the store: a store
+// private to the process (memory, noop) needs every event in every instance; a shared store
+// lets instances split the work through one durable consumer.
+#include <string_view>
+
+#include "eh/config/settings.hpp"
+#include "eh/event_history.hpp"
+#include "eh/server/grpc_options.hpp"
+#include "eh/transport/nats_options.hpp"
+
+namespace eventhistoryd {
+
+inline eh::transport::ConsumerMode consumer_mode(const eh::config::Settings& s, std::string_view store) {
+    using eh::config::ConsumerModeChoice;
+    switch (s.consumer.mode) {
+    case ConsumerModeChoice::shared: return eh::transport::ConsumerMode::shared;
+    case ConsumerModeChoice::instance: return eh::transport::ConsumerMode::instance;
+    case ConsumerModeChoice::automatic: break;
+    }
+    return store == "memory" || store == "noop" ? eh::transport::ConsumerMode::instance
+                                                : eh::transport::ConsumerMode::shared;
+}
+
+inline eh::transport::NatsOptions nats_options(const eh::config::Settings& s, std::string_view store) {
+    eh::transport::NatsOptions o;
+    o.connection.endpoints = s.events.endpoint;
+    o.connection.name = "eventhistory/" + s.events.cluster;
+    o.connection.username = s.events.auth_username;
+    o.connection.password = s.events.auth_password;
+    o.connection.tls.enable = s.events.enable_tls;
+    o.connection.tls.insecure = s.events.tls_insecure;
+    o.connection.tls.root_ca_file = s.events.tls_root_ca_certificate;
+    o.storage = s.stream.storage;
+    o.replicas = static_cast<int>(s.stream.replicas);
+    o.consumer = s.consumer.name;
+    o.mode = consumer_mode(s, store);
+    o.deliver = s.consumer.deliver_policy;
+    // Instance consumers replay the stream: what is older than the TTL is expired anyway.
+    if (o.mode == eh::transport::ConsumerMode::instance) o.replay_window = s.store.ttl;
+    o.max_ack_pending = static_cast<std::int64_t>(s.consumer.max_ack_pending);
+    o.ack_wait = std::chrono::duration_cast<std::chrono::milliseconds>(s.consumer.ack_wait);
+    return o;
+}
+
+inline eh::IngestOptions ingest_options(const eh::config::Settings& s) {
+    eh::IngestOptions o;
+    o.batch = s.consumer.fetch_batch;
+    return o;
+}
+
+inline eh::server::GrpcOptions grpc_options(const eh::config::Settings& s) {
+    eh::server::GrpcOptions o;
+    o.address = s.grpc.addr;
+    o.max_ids = s.grpc.max_ids_per_request;
+    o.max_receive_bytes = s.grpc.max_message_bytes;
+    o.tls = {.cert_file = s.grpc.tls_cert, .key_file = s.grpc.tls_key, .client_ca_file = s.grpc.tls_client_ca};
+    return o;
+}
+
+} // namespace eventhistoryd

@@ -1,0 +1,80 @@
+#pragma once
+// `eventhistoryd server`: one EventHistory<NatsJetStream, Store> with its gRPC API and debug
+// server, until SIGTERM or SIGINT. Then: stop fetching, finish and settle the batch in hand,
+// flush the acks, stop serving, exit 0.
+#include <csignal>
+#include <string>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "eh/config/settings.hpp"
+#include "eh/config/store_settings.hpp"
+#include "eh/event_history.hpp"
+#include "eh/server/debug_http.hpp"
+#include "eh/server/grpc_server.hpp"
+#include "eh/transport/nats_jetstream.hpp"
+#include "metrics.hpp"
+#include "options.hpp"
+
+namespace eventhistoryd {
+
+/// Blocks SIGTERM and SIGINT in this thread and every thread started after: the main thread
+/// takes them with wait_for_stop_signal() instead of a handler interrupting anything.
+inline sigset_t block_stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
+inline int wait_for_stop_signal(const sigset_t& set) {
+    int signal = 0;
+    while (sigwait(&set, &signal) != 0) {
+    }
+    return signal;
+}
+
+template <class History>
+std::string readiness(const History& history) {
+    if (!history.transport().ready())
+        return "NATS not ready: waiting for " + history.transport().options().connection.endpoints.front() +
+               " (consumer " + history.transport().consumer() + ")\n";
+    if (!history.ready()) return "store not ready: " + history.last_store_error() + "\n";
+    return {};
+}
+
+template <class Store>
+int serve(const eh::config::Settings& settings, std::string_view version, const sigset_t& stop_signals) {
+    using History = eh::EventHistory<eh::transport::NatsJetStream, Store>;
+    History history(eh::transport::NatsJetStream(nats_options(settings, Store::name)),
+                    Store::make(eh::config::to_store_settings(settings)), {}, ingest_options(settings));
+
+    eh::server::GrpcServer<History> grpc(history, grpc_options(settings));
+    grpc.start();
+    eh::server::DebugHttpServer debug(
+        settings.debug.addr, {.readiness = [&] { return readiness(history); },
+                              .metrics = [&] { return render_metrics(history, grpc, version); }});
+    spdlog::info("eventhistoryd {}: store {}, consumer {} ({}), gRPC on {}, debug on {}", version, Store::name,
+                 history.transport().consumer(), eh::transport::to_string(history.transport().options().mode),
+                 settings.grpc.addr, settings.debug.addr);
+
+    std::jthread ingest([&](std::stop_token stop) { history.run(stop); });
+    const int signal = wait_for_stop_signal(stop_signals);
+    spdlog::info("received {}: finishing the batch in hand", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    ingest.request_stop();
+    ingest.join();
+    history.transport().flush(std::chrono::seconds{5});
+    grpc.shutdown();
+    debug.stop();
+
+    const auto& c = history.counters();
+    spdlog::info("stopped: received {}, stored {}, duplicates {}, malformed {}, acked {}, naked {}, store errors {}",
+                 c.received.load(), c.stored.load(), c.duplicates.load(), c.malformed.load(), c.acks.load(),
+                 c.naks.load(), c.store_errors.load());
+    return 0;
+}
+
+} // namespace eventhistoryd
