@@ -1,0 +1,259 @@
+#pragma once
+// Store `redis-sentinel`: ocis's Redis layout behind Redis Sentinel (interop.md section 3),
+// plus a user index, and no acked event lost when the master fails over.
+//
+// Layout. Each event is exactly the record ocis writes: key table + id in database 0, value
+// the codec's bytes (ocis's StoreEvent JSON), `SET key value EX <seconds>` with the TTL
+// counted from the event's own timestamp. ocis reads our records and get() reads ocis's.
+//
+// Index. It lives in another logical database (index_db, default 1), because with the
+// default empty table ocis lists every key of database 0 as an event: no key prefix there
+// would stay out of its way. Another database is replicated like database 0 and covered by
+// the same WAIT. Per token of the payload (eh/index/tokens.hpp) one sorted set, member id,
+// score the timestamp in µs; it expires with its newest member and loses its expired members
+// whenever it is written (names: detail/redis/keys.hpp). find_by_user() takes the members of
+// the user id's rarest token and keeps the events whose payload holds the id: exactly the
+// reference scan. A token in more than max(index_token_cap, a quarter of all) events (JSON
+// keys, the idp, the storage id) is dropped from the index for good: it would never be the
+// rarest, and it made up most of the index (detail/redis/write_batch.hpp). Records ocis wrote
+// carry no index entries: get() finds them, find_by_user() does not.
+//
+// Writes. A batch is one EVAL (detail/redis/write_batch.hpp): SET NX EX per event, index
+// entries for exactly the events it stored, atomically; then WAIT and ROLE in the same
+// pipeline: one round trip per batch. An id already stored is counted as a duplicate.
+//
+// Guarantee. put() returns (and so the batch is acked) only after the master stored the
+// batch AND at least min_replicas replicas acknowledged it (WAIT). By default that is 1 when
+// the master last reported connected replicas (ROLE, on every batch), 0 when it has none.
+// Fewer within wait_timeout: StoreError, so the batch is NAKed and redelivered, which
+// idempotence makes safe. An acked event therefore survives the loss of the master whenever
+// Sentinel promotes a replica that acknowledged it: with one replica always; with several,
+// Sentinel prefers the one with the largest replication offset. Redis keeps data in memory:
+// losing every Redis process at once loses what they had not persisted (appendonly).
+//
+// Failures. Every socket operation has a timeout. Any failure is an eh::StoreError and the
+// next call resolves the master through the sentinels again (detail/redis/sentinel.hpp).
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "eh/clock.hpp"
+#include "eh/error.hpp"
+#include "eh/event.hpp"
+#include "eh/index/match.hpp"
+#include "eh/store/detail/redis/command.hpp"
+#include "eh/store/detail/redis/keys.hpp"
+#include "eh/store/detail/redis/nodes.hpp"
+#include "eh/store/detail/redis/pool.hpp"
+#include "eh/store/detail/redis/user_lookup.hpp"
+#include "eh/store/detail/redis/write_batch.hpp"
+#include "eh/store/put_stats.hpp"
+#include "eh/store/settings.hpp"
+
+namespace eh::store {
+
+struct RedisSentinelOptions {
+    std::vector<std::string> nodes; ///< sentinels, "host:port/master"; all name the same master
+    std::string table;              ///< key prefix of the records, as in ocis
+    std::chrono::nanoseconds ttl = std::chrono::hours{336};
+    std::string username, password; ///< AUTH to the master, when password is set
+    int index_db = 1;               ///< the logical database of the index
+    /// Replicas that must acknowledge a batch before it counts as stored; unset: 1 when the
+    /// master has connected replicas, 0 when it has none.
+    std::optional<std::size_t> min_replicas;
+    std::chrono::milliseconds wait_timeout{1000};     ///< how long WAIT may wait for them
+    std::chrono::milliseconds sentinel_timeout{500};  ///< connect and reply, per sentinel
+    std::chrono::milliseconds connect_timeout{1000};  ///< connect to the master
+    std::chrono::milliseconds command_timeout{5000};  ///< each socket read or write on the master
+    std::chrono::milliseconds health_interval{1000};  ///< maintain(): how often an idle store checks the master
+    std::size_t mget_chunk = 1000;                    ///< ids per MGET in get()
+    /// A token in more events than this (and a quarter of all) leaves the index; a user id
+    /// made only of such tokens is looked up among all events.
+    std::size_t index_token_cap = 10'000;
+};
+
+class RedisSentinelStore {
+public:
+    static constexpr std::string_view name = "redis-sentinel";
+
+    /// Parses the nodes (eh::config::ConfigError on a bad one); connects on first use.
+    explicit RedisSentinelStore(RedisSentinelOptions options)
+        : options_(std::move(options)), keys_(options_.table),
+          pool_(std::make_unique<detail::redis::MasterPool>(
+              detail::redis::parse_nodes(options_.nodes),
+              detail::redis::Credentials{options_.username, options_.password},
+              detail::redis::Timeouts{.connect = options_.connect_timeout,
+                                      .command = std::max(options_.command_timeout, 2 * options_.wait_timeout)},
+              options_.sentinel_timeout)) {}
+
+    static RedisSentinelStore make(const StoreSettings& s) {
+        return RedisSentinelStore(
+            {.nodes = s.nodes, .table = s.table, .ttl = s.ttl, .username = s.username, .password = s.password});
+    }
+
+    /// Stores each event once by id (see the guarantee above); throws StoreError otherwise.
+    template <class Codec>
+    PutStats put(std::span<const Event> batch, const Codec& codec) {
+        PutStats stats;
+        const Timestamp now = SystemClock{}.now();
+        thread_local Scratch scratch; // keeps its capacity: no allocation per batch
+        scratch.writable.clear();
+        for (const Event& e : batch) {
+            if (auto w = detail::redis::writable(e, now, options_.ttl))
+                scratch.writable.push_back(*w);
+            else
+                ++stats.expired;
+        }
+        if (scratch.writable.empty()) return stats;
+        const auto& eval = scratch.batch.build(scratch.writable, codec, keys_, options_.index_db, cutoff(now),
+                                               options_.index_token_cap, *saturated_);
+        std::vector<index::Token> saturated;
+        const std::size_t stored = pool_->run([&](detail::redis::MasterLink& link) {
+            saturated.clear();
+            return write(link, eval, scratch.batch, saturated);
+        });
+        saturated_->add(saturated); // only now: the batch, and so the saturation, is replicated
+        stats.stored = stored;
+        stats.duplicates = scratch.writable.size() - stored;
+        return stats;
+    }
+
+    /// Found events in request order; unknown ids are skipped. The record holds no
+    /// timestamp, so the events' timestamps are zero (as in ocis).
+    template <class Codec>
+    std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) const {
+        std::vector<detail::redis::Command> chunks;
+        for (std::size_t i = 0; i < ids.size(); i += options_.mget_chunk) {
+            detail::redis::Command& mget = chunks.emplace_back("MGET");
+            for (const auto& id : ids.subspan(i, std::min(options_.mget_chunk, ids.size() - i)))
+                mget.add_written([&](std::string& out) { out.append(keys_.table()).append(id); });
+        }
+        if (chunks.empty()) return {};
+        auto replies = pool_->run([&](detail::redis::MasterLink& link) {
+            for (const auto& mget : chunks) link.conn.append(mget);
+            std::vector<detail::redis::Reply> out;
+            for (std::size_t i = 0; i < chunks.size(); ++i) out.push_back(link.conn.read());
+            for (auto& r : out) r = link.conn.expect(std::move(r), "MGET");
+            return out;
+        });
+        std::vector<Event> found;
+        for (const auto& r : replies)
+            for (std::size_t i = 0; i < r->elements; ++i)
+                if (r->element[i]->type == REDIS_REPLY_STRING) decode_into(found, codec, *r->element[i]);
+        return found;
+    }
+
+    /// Events whose payload holds user as a bounded literal, ordered by timestamp.
+    template <class Codec>
+    std::vector<Event> find_by_user(std::string_view user, const Codec& codec) const {
+        std::vector<Event> found;
+        if (user.empty()) return found;
+        detail::redis::Command lookup;
+        detail::redis::build_user_lookup(lookup, user, keys_, options_.index_db, cutoff(SystemClock{}.now()));
+        auto reply = pool_->run(
+            [&](detail::redis::MasterLink& link) { return link.conn.call(lookup, "looking up the events of a user"); });
+        for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
+            if (!decode_into(found, codec, *reply->element[i])) continue;
+            if (!index::contains_bounded(found.back().payload, user)) {
+                found.pop_back(); // a candidate only: another id shares the token
+                continue;
+            }
+            found.back().timestamp = timestamp_of(detail::redis::text(*reply->element[i + 1]));
+        }
+        std::sort(found.begin(), found.end(), [](const Event& a, const Event& b) {
+            return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id);
+        });
+        return found;
+    }
+
+    /// Whether the last operation reached the master (false until the first one did).
+    bool ready() const noexcept { return pool_->ready(); }
+
+    /// Called when the ingest loop is idle: checks the master now and then, so that ready()
+    /// notices an outage, and a recovery, without traffic. Never throws.
+    void maintain() {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_health_check_) return;
+        next_health_check_ = now + options_.health_interval;
+        try {
+            pool_->run([](detail::redis::MasterLink& link) {
+                link.replicas = detail::redis::replicas_in_role(*link.conn.call(detail::redis::Command("ROLE"), "ROLE"),
+                                                                link.conn.peer());
+                return link.replicas;
+            });
+        } catch (const StoreError&) {
+            // ready() is false now; the ingest loop reports the error of the next put
+        }
+    }
+
+    const RedisSentinelOptions& options() const noexcept { return options_; }
+
+private:
+    struct Scratch {
+        std::vector<detail::redis::Writable> writable;
+        detail::redis::WriteBatch batch;
+    };
+
+    std::int64_t cutoff(Timestamp now) const { return detail::redis::micros(now - options_.ttl); }
+
+    /// The write, WAIT and ROLE of one batch, pipelined; returns how many events were stored
+    /// and appends the tokens the batch found saturated to saturated.
+    std::size_t write(detail::redis::MasterLink& link, const detail::redis::Command& eval,
+                      const detail::redis::WriteBatch& batch, std::vector<index::Token>& saturated) const {
+        using detail::redis::Command;
+        const std::size_t want = options_.min_replicas.value_or(std::min<std::size_t>(link.replicas, 1));
+        link.conn.append(eval);
+        if (want > 0) link.conn.append(Command("WAIT", want, options_.wait_timeout.count()));
+        link.conn.append(Command("ROLE"));
+        // Read every reply before judging any: the connection stays in step whatever they say.
+        auto stored = link.conn.read();
+        auto acked = want > 0 ? link.conn.read() : detail::redis::Reply{};
+        auto role = link.conn.read();
+        const auto count = batch.read(*link.conn.expect(std::move(stored), "storing the batch"),
+                                      [&](index::Token t) { saturated.push_back(t); });
+        if (!count) throw StoreError("redis " + link.conn.peer() + ": unexpected reply to the batch");
+        link.replicas = detail::redis::replicas_in_role(*link.conn.expect(std::move(role), "ROLE"), link.conn.peer());
+        if (want > 0) {
+            acked = link.conn.expect(std::move(acked), "WAIT");
+            if (acked->integer < static_cast<long long>(want))
+                throw StoreError("redis " + link.conn.peer() + ": " + std::to_string(acked->integer) + " of " +
+                                 std::to_string(want) + " replicas acknowledged the batch within " +
+                                 std::to_string(options_.wait_timeout.count()) + " ms; the batch is refused (a retry is safe: writes are idempotent)");
+        }
+        return *count;
+    }
+
+    /// Decodes a record onto found; false (and nothing added) when it is not a StoreEvent,
+    /// e.g. a key of another service in database 0.
+    template <class Codec>
+    static bool decode_into(std::vector<Event>& found, const Codec& codec, const redisReply& value) {
+        if (codec.decode(detail::redis::text(value), found.emplace_back()) == DecodeError::ok) return true;
+        found.pop_back();
+        return false;
+    }
+
+    static Timestamp timestamp_of(std::string_view score) {
+        double micros = 0; // Redis prints a score as a double; µs since 1970 are exact in one
+        std::from_chars(score.data(), score.data() + score.size(), micros);
+        return Timestamp{std::chrono::microseconds{std::llround(micros)}};
+    }
+
+    RedisSentinelOptions options_;
+    detail::redis::IndexKeys keys_;
+    std::unique_ptr<detail::redis::MasterPool> pool_; // behind pointers: the store stays movable
+    std::unique_ptr<detail::redis::KnownSaturated> saturated_ = std::make_unique<detail::redis::KnownSaturated>();
+    std::chrono::steady_clock::time_point next_health_check_{};
+};
+
+} // namespace eh::store

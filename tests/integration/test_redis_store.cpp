@@ -1,0 +1,530 @@
+// Store `redis-sentinel` against real Redis: a master, a replica and three sentinels started
+// by fixtures/redis_cluster.hpp. The ocis layout byte for byte, the user index against the
+// reference scan, idempotence, the replica guarantee, a failover and a full outage.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eh/codec/ocis_store_event.hpp"
+#include "eh/concepts.hpp"
+#include "eh/config/error.hpp"
+#include "eh/detail/base64.hpp"
+#include "eh/event_history.hpp"
+#include "eh/index/match.hpp"
+#include "eh/store/redis_sentinel.hpp"
+#include "eh/testing/generator.hpp"
+#include "eh/testing/scripted_transport.hpp"
+#include "fixtures/redis_cluster.hpp"
+
+using namespace std::chrono_literals;
+using eh::Event;
+using Store = eh::store::RedisSentinelStore;
+using Codec = eh::codec::OcisStoreEvent;
+using eh_test::eventually;
+using eh_test::RedisCluster;
+using Command = eh::store::detail::redis::Command;
+using History = eh::EventHistory<eh::testing::ScriptedTransport, Store>;
+
+static_assert(eh::Store<Store, Codec> && eh::NamedStore<Store> && eh::HasReady<Store> && eh::HasMaintain<Store>);
+
+namespace {
+
+const Codec codec;
+constexpr long long ttl_seconds = 336 * 3600;
+
+/// One deployment for the tests that neither stop nor kill anything; each uses its own table.
+RedisCluster& shared_cluster() {
+    static RedisCluster cluster;
+    return cluster;
+}
+
+eh::store::RedisSentinelOptions options_for(RedisCluster& cluster, std::string table) {
+    return {.nodes = cluster.nodes(), .table = std::move(table)};
+}
+
+/// Events as the bus carries them, timestamped from now (the TTL counts from the timestamp).
+struct Generated {
+    std::vector<Event> events;
+    std::vector<std::string> envelopes, ids;
+    std::vector<std::string> users;
+};
+Generated generate(std::size_t n, eh::testing::GeneratorOptions options) {
+    options.start = eh::SystemClock{}.now();
+    options.step = 1ms;
+    eh::testing::EventGenerator gen(options);
+    Generated out;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto g = gen.next();
+        out.ids.push_back(g.event.id);
+        out.envelopes.push_back(std::move(g.envelope));
+        out.events.push_back(std::move(g.event));
+    }
+    out.users = gen.users();
+    return out;
+}
+
+std::vector<std::string> ids_of(const std::vector<Event>& events) {
+    std::vector<std::string> ids;
+    for (const auto& e : events) ids.push_back(e.id);
+    return ids;
+}
+
+/// What a record keeps of an event (ocis's StoreEvent has no timestamp or trace context).
+struct Kept {
+    std::string id, type, payload;
+    friend bool operator==(const Kept&, const Kept&) = default;
+};
+std::vector<Kept> kept(const std::vector<Event>& events) {
+    std::vector<Kept> out;
+    for (const auto& e : events) out.push_back({e.id, e.type, e.payload});
+    return out;
+}
+
+void put_in_batches(Store& store, const std::vector<Event>& events, std::size_t batch = 256) {
+    for (std::size_t i = 0; i < events.size(); i += batch)
+        store.put(std::span(events).subspan(i, std::min(batch, events.size() - i)), codec);
+}
+
+std::string get_string(RedisCluster::Connection& c, const std::string& key) {
+    auto r = c.call(Command("GET", key), "GET");
+    return r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : std::string("(nil)");
+}
+long long integer(RedisCluster::Connection& c, const Command& cmd) { return c.call(cmd, "command")->integer; }
+
+/// Runs the ingest loop on its own thread and notes when batches are acked.
+class IngestLoop {
+public:
+    explicit IngestLoop(History& history)
+        : thread_([this, &history](std::stop_token stop) {
+              while (!stop.stop_requested()) {
+                  const auto acks = history.counters().acks.load(), naks = history.counters().naks.load();
+                  if (history.ingest_once() == 0) {
+                      std::this_thread::sleep_for(1ms);
+                  } else if (history.counters().acks.load() != acks) {
+                      std::lock_guard lock(mutex_);
+                      acked_at_.push_back(std::chrono::steady_clock::now());
+                  } else if (history.counters().naks.load() != naks) {
+                      // A broker redelivers NAKed messages after a delay; ScriptedTransport at once.
+                      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(history.transport().last_nak_delay(), 50ms));
+                  }
+              }
+          }) {}
+
+    void stop() {
+        thread_.request_stop();
+        if (thread_.joinable()) thread_.join();
+    }
+    std::vector<std::chrono::steady_clock::time_point> acked_at() const {
+        std::lock_guard lock(mutex_);
+        return acked_at_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<std::chrono::steady_clock::time_point> acked_at_;
+    std::jthread thread_; // last: it starts once the members above exist
+};
+
+/// An ingest loop over the deployment whose transport redelivers NAKed messages, as JetStream does.
+History ingesting(RedisCluster& cluster, std::string table) {
+    return History(eh::testing::ScriptedTransport(/*redeliver_naks=*/true), Store(options_for(cluster, std::move(table))),
+                   {}, {.batch = 64});
+}
+
+/// True when every message published so far was acked exactly once and none waits.
+bool all_acked(const History& history, std::size_t published) {
+    const auto acked = history.transport().acked();
+    return history.transport().pending() == 0 && acked.size() == published &&
+           std::set<std::uint64_t>(acked.begin(), acked.end()).size() == published;
+}
+
+} // namespace
+
+TEST_CASE("redis-sentinel: bad nodes are a configuration error, one line naming the node") {
+    auto error_of = [](std::vector<std::string> nodes) -> std::string {
+        try {
+            Store store({.nodes = std::move(nodes)});
+        } catch (const eh::config::ConfigError& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    CHECK(error_of({}) == "redis-sentinel store: no nodes (nodes are host:port/master, e.g. 127.0.0.1:26379/mymaster)");
+    for (std::string bad : {"127.0.0.1:26379", "127.0.0.1/m", "127.0.0.1:x/m", "127.0.0.1:26379/", ":26379/m",
+                            "127.0.0.1:0/m", "::1:26379/m", "127.0.0.1:1/m/n", "127.0.0.1:70000/m"}) {
+        CAPTURE(bad);
+        CHECK(error_of({bad}).find("malformed node \"" + bad + "\"") != std::string::npos);
+    }
+    CHECK(error_of({"127.0.0.1:1/a", "127.0.0.1:2/b"}).find("different masters (\"a\" and \"b\")") != std::string::npos);
+
+    // Well-formed nodes connect on first use, and no answer is a StoreError naming each sentinel.
+    Store nobody({.nodes = {"127.0.0.1:1/m", "[::1]:2/m"}});
+    CHECK_FALSE(nobody.ready());
+    std::vector<Event> one{{.id = "x", .type = "events.X", .payload = "{}"}};
+    try {
+        nobody.put(one, codec);
+        FAIL("put without any sentinel must throw");
+    } catch (const eh::StoreError& e) {
+        const std::string what = e.what();
+        CHECK(what.find("no sentinel gave the address of master \"m\"") != std::string::npos);
+        CHECK(what.find("127.0.0.1:1") != std::string::npos);
+        CHECK(what.find("[::1]:2") != std::string::npos);
+    }
+    CHECK_FALSE(nobody.ready());
+}
+
+TEST_CASE("redis-sentinel: a sentinel that accepts but never answers costs one timeout, not a hang") {
+    const int port = eh_test::free_port();
+    const int fd = socket(AF_INET, SOCK_STREAM, 0); // the kernel completes handshakes; nobody reads
+    const sockaddr_in addr = eh_test::loopback(port);
+    REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(fd, 16) == 0);
+    Store store({.nodes = {"127.0.0.1:" + std::to_string(port) + "/m"}, .sentinel_timeout = 300ms});
+    std::vector<Event> one{{.id = "x", .type = "events.X", .payload = "{}"}};
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_THROWS_WITH_AS(store.put(one, codec), doctest::Contains("timed out"), eh::StoreError);
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    close(fd);
+}
+
+TEST_CASE("redis-sentinel: the exact ocis record (SET id value EX ~336h); ocis's records are read back") {
+    RedisCluster& cluster = shared_cluster();
+    auto options = options_for(cluster, ""); // ocis's default: key = id
+    options.mget_chunk = 3;                  // several MGETs in one round trip
+    Store store(options);
+    auto g = generate(10, {.seed = 7});
+    auto stats = store.put(g.events, codec);
+    CHECK(stats.stored == 10);
+    CHECK(stats.duplicates == 0);
+    CHECK(store.ready());
+
+    auto master = cluster.connect(cluster.master_port());
+    for (const auto& e : g.events) {
+        CAPTURE(e.id);
+        std::string expected = R"({"ID":")" + e.id + R"(","Type":")" + e.type + R"(","Event":")";
+        eh::detail::base64::encode(e.payload, expected);
+        expected += R"("})";
+        CHECK(get_string(master, e.id) == expected);
+        const long long ttl = integer(master, Command("TTL", e.id));
+        CHECK(ttl > ttl_seconds - 60);
+        CHECK(ttl <= ttl_seconds);
+    }
+
+    // A record as ocis's eventhistory writes it.
+    const std::string ocis_id = "5c9e0d1e-0c5b-4f7e-9d3a-ocis00000001";
+    const std::string ocis_payload =
+        R"({"UploadID":"9b7c","Filename":"ocis.txt","SpaceOwner":{"idp":"https://cloud.example.com","opaque_id":"ocis-user-1","type":1}})";
+    master.call(Command("SET", ocis_id,
+                        R"({"ID":")" + ocis_id + R"(","Type":"events.UploadReady","Event":")" +
+                            "eyJVcGxvYWRJRCI6IjliN2MiLCJGaWxlbmFtZSI6Im9jaXMudHh0IiwiU3BhY2VPd25lciI6eyJpZHAiOiJodHRwczovL2Nsb3VkLmV4YW1wbGUuY29tIiwib3BhcXVlX2lkIjoib2Npcy11c2VyLTEiLCJ0eXBlIjoxfX0=" +
+                            R"("})",
+                        "EX", ttl_seconds),
+                "SET");
+
+    // Request order, unknown ids skipped, ours and ocis's alike.
+    std::vector<std::string> ask{g.ids[3], "no-such-id", ocis_id, g.ids[0], g.ids[9], "", g.ids[5]};
+    auto got = store.get(ask, codec);
+    REQUIRE(ids_of(got) == std::vector<std::string>{g.ids[3], ocis_id, g.ids[0], g.ids[9], g.ids[5]});
+    CHECK(got[1].type == "events.UploadReady");
+    CHECK(got[1].payload == ocis_payload);
+    CHECK(kept({got[0], got[2], got[3], got[4]}) == kept({g.events[3], g.events[0], g.events[9], g.events[5]}));
+    CHECK(store.get(std::span<const std::string>{}, codec).empty());
+
+    // The index is elsewhere: database 0 holds the records and nothing else of ours.
+    auto keys = master.call(Command("KEYS", "*"), "KEYS");
+    std::set<std::string> in_db0;
+    for (std::size_t i = 0; i < keys->elements; ++i) in_db0.insert(keys->element[i]->str);
+    std::set<std::string> ours(g.ids.begin(), g.ids.end());
+    for (const auto& k : in_db0) CHECK((ours.count(k) || k == ocis_id || k.find(':') != std::string::npos));
+}
+
+TEST_CASE("redis-sentinel: find_by_user equals the reference scan (5,000 events, exotic ids, >= 100 queries)") {
+    RedisCluster& cluster = shared_cluster();
+    auto options = options_for(cluster, "prop:");
+    options.index_token_cap = 400; // tokens in more than max(400, a quarter of all) events leave the index
+    Store store(options);
+    auto g = generate(5000, {.seed = 42, .users = 120, .exotic_user_ids = true});
+    std::vector<Event> shuffled = g.events; // timestamp order differs from write order
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937_64(3));
+    put_in_batches(store, shuffled);
+
+    std::vector<std::string> queries = g.users; // uuids, e-mails, regex metacharacters
+    for (std::size_t i = 0; i < 20; ++i) {
+        queries.push_back(g.users[i].substr(0, 8));                   // a prefix: bounded for uuids
+        queries.push_back(g.users[i].substr(1, g.users[i].size() - 2)); // unbounded inside: no match
+    }
+    for (const char* q : {"https", "cloud.example.com", ".*", "$", "!", "\"", "type\":1", "opaque_id", "nobody",
+                          "00000000-0000-0000-0000-000000000000", "a.b*c+(", "@@", ""})
+        queries.emplace_back(q);
+    REQUIRE(queries.size() >= 100);
+
+    std::size_t answered = 0;
+    for (const auto& q : queries) {
+        CAPTURE(q);
+        std::vector<Event> expected; // the reference: a scan of every event, ordered by time
+        for (const auto& e : g.events)
+            if (eh::index::contains_bounded(e.payload, q)) expected.push_back(e);
+        auto got = store.find_by_user(q, codec);
+        REQUIRE(kept(got) == kept(expected));
+        for (std::size_t i = 0; i < got.size(); ++i)
+            CHECK(got[i].timestamp == std::chrono::floor<std::chrono::microseconds>(expected[i].timestamp));
+        answered += !expected.empty();
+    }
+    CHECK(answered > 100); // real answers, not just empty ones
+
+    // Saturation happened (JSON keys, the idp, ...), and the saturated tokens' lists are gone.
+    auto master = cluster.connect(cluster.master_port());
+    master.call(Command("SELECT", "1"), "SELECT");
+    const eh::store::detail::redis::IndexKeys keys("prop:");
+    const auto saturated = master.call(Command("SMEMBERS", keys.saturated()), "SMEMBERS");
+    CHECK(saturated->elements > 10);
+    for (const char* token : {"opaque_id", "idp", "https", "com"}) {
+        CAPTURE(token);
+        CHECK(integer(master, Command("SISMEMBER", keys.saturated(), keys.token(eh::index::token_hash(token)))) == 1);
+        CHECK(integer(master, Command("EXISTS", keys.token(eh::index::token_hash(token)))) == 0);
+    }
+    CHECK(integer(master, Command("ZCARD", keys.all())) == 5000);
+}
+
+TEST_CASE("redis-sentinel: a redelivered id is a duplicate and adds nothing to the index; too old is not stored") {
+    RedisCluster& cluster = shared_cluster();
+    Store store(options_for(cluster, "dup:"));
+    auto g = generate(20, {.seed = 9});
+    std::vector<Event> batch = g.events;
+    batch.push_back(g.events[0]); // twice in one batch
+    auto stats = store.put(batch, codec);
+    CHECK(stats.stored == 20);
+    CHECK(stats.duplicates == 1);
+    stats = store.put(batch, codec); // the whole batch redelivered
+    CHECK(stats.stored == 0);
+    CHECK(stats.duplicates == 21);
+
+    // The same id again with another payload: the first write wins, the new one is not indexed.
+    Event other = g.events[1];
+    other.payload = R"({"Executant":{"opaque_id":"zz-second-writer"}})";
+    CHECK(store.put(std::span(&other, 1), codec).duplicates == 1);
+    auto master = cluster.connect(cluster.master_port());
+    master.call(Command("SELECT", "1"), "SELECT");
+    const eh::store::detail::redis::IndexKeys keys("dup:");
+    CHECK(master.call(Command("ZSCORE", keys.token(eh::index::token_hash("zz")), other.id), "ZSCORE")->type ==
+          REDIS_REPLY_NIL);
+    CHECK(integer(master, Command("ZCARD", keys.all())) == 20);
+    CHECK(store.find_by_user("zz-second-writer", codec).empty());
+    for (const auto& user : g.users) {
+        auto found = ids_of(store.find_by_user(user, codec));
+        CHECK(std::set<std::string>(found.begin(), found.end()).size() == found.size());
+    }
+    std::vector<std::string> one{other.id};
+    CHECK(store.get(one, codec).at(0).payload == g.events[1].payload);
+
+    // Older than the TTL on arrival: counted, not written. From the future: lives ttl, no longer.
+    const auto now = eh::SystemClock{}.now();
+    std::vector<Event> edge{{.id = "dup-too-old", .type = "events.X", .payload = "{}", .timestamp = now - 337h},
+                            {.id = "dup-future", .type = "events.X", .payload = "{}", .timestamp = now + 24h}};
+    stats = store.put(edge, codec);
+    CHECK(stats.expired == 1);
+    CHECK(stats.stored == 1);
+    master.call(Command("SELECT", "0"), "SELECT");
+    CHECK(integer(master, Command("EXISTS", "dup:dup-too-old")) == 0);
+    CHECK(integer(master, Command("TTL", "dup:dup-future")) <= ttl_seconds);
+}
+
+TEST_CASE("redis-sentinel: a batch fewer replicas acknowledged than required is refused, and safe to retry") {
+    RedisCluster& cluster = shared_cluster();
+    auto options = options_for(cluster, "wait:");
+    options.min_replicas = 2; // the deployment has one
+    options.wait_timeout = 200ms;
+    Store demanding(options);
+    auto g = generate(30, {.seed = 11, .users = 3});
+    try {
+        demanding.put(g.events, codec);
+        FAIL("put must throw when too few replicas acknowledge");
+    } catch (const eh::StoreError& e) {
+        CHECK(std::string(e.what()).find("1 of 2 replicas acknowledged the batch within 200 ms") != std::string::npos);
+    }
+    CHECK_FALSE(demanding.ready());
+    // The redelivery (here through a store with the default: 1 replica) finds them all written.
+    Store store(options_for(cluster, "wait:"));
+    auto stats = store.put(g.events, codec);
+    CHECK(stats.stored == 0);
+    CHECK(stats.duplicates == 30);
+    // ...and indexed by the refused write: the retry, a duplicate, indexes nothing.
+    const std::string& user = g.users[0];
+    std::size_t holding = 0;
+    for (const auto& e : g.events) holding += eh::index::contains_bounded(e.payload, user);
+    CHECK(holding > 0);
+    CHECK(store.find_by_user(user, codec).size() == holding);
+}
+
+TEST_CASE("redis-sentinel: AUTH with the configured password") {
+    RedisCluster cluster({.sentinels = 1, .password = "s3cret pass"});
+    auto g = generate(5, {.seed = 13});
+    auto options = options_for(cluster, "auth:");
+    options.password = "s3cret pass";
+    Store store(options);
+    CHECK(store.put(g.events, codec).stored == 5);
+    CHECK(store.get(g.ids, codec).size() == 5);
+
+    options.password.clear();
+    Store without(options);
+    CHECK_THROWS_WITH_AS(without.put(g.events, codec), doctest::Contains("NOAUTH"), eh::StoreError);
+    options.password = "wrong";
+    Store wrong(options);
+    CHECK_THROWS_WITH_AS(wrong.put(g.events, codec), doctest::Contains("WRONGPASS"), eh::StoreError);
+}
+
+TEST_CASE("redis-sentinel: kill -9 of the master during continuous ingest loses no event") {
+    RedisCluster cluster;
+    History history = ingesting(cluster, "fo:");
+    const std::size_t total = 4000;
+    auto g = generate(total, {.seed = 21, .users = 50});
+    IngestLoop ingest(history);
+    // Queries meanwhile, as the gRPC threads make them: they fail during the failover only.
+    std::atomic<std::size_t> answered{0}, refused{0};
+    std::atomic<std::chrono::steady_clock::rep> last_answer{0};
+    std::jthread reader([&](std::stop_token stop) {
+        while (!stop.stop_requested()) {
+            try {
+                history.get_events_for_user(g.users[0]);
+                ++answered;
+                last_answer = std::chrono::steady_clock::now().time_since_epoch().count();
+            } catch (const eh::StoreError&) {
+                ++refused;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+    });
+    std::jthread publisher([&] {
+        for (std::size_t i = 0; i < total; ++i) {
+            history.transport().publish(g.envelopes[i]);
+            if (i % 8 == 7) std::this_thread::sleep_for(12ms); // ~650 events/s for ~6 s
+        }
+    });
+
+    REQUIRE(eventually([&] { return history.counters().acks.load() >= 1000; }, 30s));
+    const auto killed_at = std::chrono::steady_clock::now();
+    const int old_master = cluster.kill_master();
+    REQUIRE_MESSAGE(eventually([&] { return cluster.master_port() != old_master; }, 30s, 5ms), cluster.logs());
+    const auto promoted_at = std::chrono::steady_clock::now();
+    const auto failover = promoted_at - killed_at;
+    publisher.join();
+    REQUIRE_MESSAGE(eventually([&] { return all_acked(history, total); }, 60s), history.last_store_error());
+    ingest.stop();
+    CHECK(eventually([&] { return last_answer.load() > promoted_at.time_since_epoch().count(); }, 10s));
+    reader.request_stop();
+    reader.join();
+    MESSAGE(answered.load() << " queries answered, " << refused.load() << " refused during the failover");
+
+    // The ingest gap: the longest time without an ack, from the last ack before the kill on.
+    auto acked_at = ingest.acked_at();
+    auto first = std::lower_bound(acked_at.begin(), acked_at.end(), killed_at);
+    if (first != acked_at.begin()) --first;
+    std::chrono::steady_clock::duration gap{};
+    for (auto it = first; it + 1 < acked_at.end(); ++it) gap = std::max(gap, *(it + 1) - *it);
+    const auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
+    std::printf("redis-sentinel failover: replica promoted %.2f s after kill -9; longest ingest gap %.2f s; "
+                "%llu NAKed deliveries, %llu duplicates on redelivery\n",
+                seconds(failover), seconds(gap), static_cast<unsigned long long>(history.counters().naks.load()),
+                static_cast<unsigned long long>(history.counters().duplicates.load()));
+    CHECK(gap < failover + 5s);
+    CHECK(history.counters().naks.load() > 0); // the failover was noticed, not slept through
+
+    auto got = history.get_events(g.ids);
+    CHECK(got.size() == total); // 0 lost
+    CHECK(kept(got) == kept(g.events));
+    CHECK(history.ready());
+}
+
+TEST_CASE("redis-sentinel: Redis down for 10 s: not ready, nothing acked, everything stored after") {
+    RedisCluster cluster;
+    History history = ingesting(cluster, "down:");
+    auto g = generate(800, {.seed = 31});
+    IngestLoop ingest(history);
+    for (std::size_t i = 0; i < 300; ++i) history.transport().publish(g.envelopes[i]);
+    REQUIRE(eventually([&] { return all_acked(history, 300); }, 30s));
+    CHECK(history.ready());
+
+    cluster.stop_all();
+    const auto stopped = std::chrono::steady_clock::now();
+    const auto acks_before = history.counters().acks.load();
+    std::jthread publisher([&] {
+        for (std::size_t i = 300; i < g.envelopes.size(); ++i) {
+            history.transport().publish(g.envelopes[i]);
+            std::this_thread::sleep_for(15ms); // spread over the outage
+        }
+    });
+    CHECK(eventually([&] { return !history.ready(); }, 5s));
+    std::this_thread::sleep_until(stopped + 10s); // the outage itself, not a wait for a condition
+    CHECK(history.counters().acks.load() == acks_before);
+    CHECK(history.counters().naks.load() > 0);
+    CHECK_FALSE(history.ready());
+    publisher.join();
+
+    cluster.start_all();
+    REQUIRE_MESSAGE(eventually([&] { return all_acked(history, g.envelopes.size()); }, 60s), history.last_store_error());
+    ingest.stop();
+    CHECK(history.ready());
+    auto got = history.get_events(g.ids);
+    CHECK(got.size() == g.ids.size()); // those from before the outage kept, those during it stored
+    CHECK(kept(got) == kept(g.events));
+}
+
+TEST_CASE("redis-sentinel benchmark: put() vs raw pipelined SET, find_by_user among 100k" * doctest::skip()) {
+    RedisCluster cluster({.sentinels = 1});
+    const std::size_t total = 100'000, batch = 256;
+    auto g = generate(total, {.seed = 5, .users = 4000});
+    auto master = cluster.connect(cluster.master_port());
+    const auto seconds_since = [](auto start) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    std::size_t value_bytes = 0;
+    std::vector<std::string> values;
+    for (const auto& e : g.events) {
+        codec.encode(e, values.emplace_back());
+        value_bytes += values.back().size();
+    }
+
+    // The ceiling: the same bytes, SET ... EX pipelined 256 at a time, no index, no WAIT.
+    auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < total; i += batch) {
+        const std::size_t n = std::min(batch, total - i);
+        for (std::size_t j = i; j < i + n; ++j) master.append(Command("SET", "raw:" + g.ids[j], values[j], "EX", ttl_seconds));
+        for (std::size_t j = 0; j < n; ++j) master.read();
+    }
+    const double raw = seconds_since(start);
+    master.call(Command("WAIT", 1, 0), "WAIT"); // let the replica catch up before the next run
+
+    Store store(options_for(cluster, "bench:"));
+    start = std::chrono::steady_clock::now();
+    put_in_batches(store, g.events, batch);
+    const double ours = seconds_since(start);
+    auto info = master.call(Command("INFO", "memory"), "INFO");
+    std::string memory(eh::store::detail::redis::text(*info));
+    memory = memory.substr(memory.find("used_memory_human:"), memory.find("\r\n", memory.find("used_memory_human:")) -
+                                                                    memory.find("used_memory_human:"));
+
+    std::vector<double> latencies;
+    std::size_t found = 0;
+    for (std::size_t u = 0; u < 200; ++u) {
+        start = std::chrono::steady_clock::now();
+        found += store.find_by_user(g.users[u], codec).size();
+        latencies.push_back(seconds_since(start) * 1000);
+    }
+    std::sort(latencies.begin(), latencies.end());
+    std::printf("redis-sentinel benchmark: %zu events, %.0f bytes per value on average, batches of %zu\n", total,
+                static_cast<double>(value_bytes) / total, batch);
+    std::printf("  raw pipelined SET EX:  %8.0f events/s\n", total / raw);
+    std::printf("  put() (index + WAIT 1): %8.0f events/s (%.1f%% of raw); %s after both\n", total / ours,
+                100 * raw / ours, memory.c_str());
+    std::printf("  find_by_user: %.1f events per user; latency median %.2f ms, p90 %.2f ms, max %.2f ms\n",
+                static_cast<double>(found) / 200, latencies[100], latencies[180], latencies.back());
+}
