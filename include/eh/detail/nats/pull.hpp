@@ -1,0 +1,170 @@
+#pragma once
+// Pulling from a JetStream consumer, speaking the documented wire protocol on an inbox of our
+// own: a request on $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer> asks for a batch, the
+// server answers with messages and ends a request it cannot fill with a status message
+// (404 nothing now, 408 expired, 409 e.g. consumer deleted); a message is settled by
+// publishing +ACK, -NAK {"delay":ns} or +TERM to its reply subject.
+//
+// Why not natsSubscription_Fetch: in cnats 3.4 it waits out its whole timeout whenever
+// messages are already queued (and can write past its array when two requests overlap),
+// and a pull subscription cannot be read any other way. Owning the protocol also lets the
+// next batch be requested while the caller still stores the current one.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nats/nats.h>
+
+#include "eh/detail/nats/handles.hpp"
+#include "eh/detail/nats/status.hpp"
+
+namespace eh::detail::nats {
+
+/// Publishes a settlement ("+ACK", "+TERM", "-NAK {...}") to the message's reply subject.
+inline natsStatus settle(natsConnection* nc, natsMsg* m, std::string_view body) {
+    const char* reply = natsMsg_GetReply(m);
+    if (reply == nullptr) return NATS_INVALID_ARG; // not a JetStream message
+    return natsConnection_Publish(nc, reply, body.data(), static_cast<int>(body.size()));
+}
+
+inline std::string nak_body(std::chrono::milliseconds delay) {
+    return "-NAK {\"delay\":" + std::to_string(std::chrono::nanoseconds(delay).count()) + "}";
+}
+
+class Puller {
+public:
+    using clock = std::chrono::steady_clock;
+
+    /// Subscribes an inbox of its own; nc must outlive the Puller.
+    static Status open(natsConnection* nc, const std::string& stream, const std::string& consumer, Puller& out) {
+        natsInbox* inbox = nullptr;
+        if (auto s = status(natsInbox_Create(&inbox)); !s) return s;
+        Puller p;
+        p.nc_ = nc;
+        p.inbox_ = inbox;
+        natsInbox_Destroy(inbox);
+        p.next_subject_ = "$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer;
+        natsSubscription* sub = nullptr;
+        if (auto s = status(natsConnection_SubscribeSync(&sub, nc, p.inbox_.c_str())); !s) return s;
+        p.sub_.reset(sub);
+        out = std::move(p);
+        return {};
+    }
+
+    /// Appends up to max messages, waiting until the deadline for the first: what the server
+    /// has now, or else (long poll) what is published before the deadline. An error status
+    /// means the connection failed or the server refused (e.g. "409 Consumer Deleted").
+    Status fetch(std::vector<Message>& out, std::size_t max, clock::time_point deadline) {
+        const auto now = clock::now();
+        forget_request_if_stale(now);
+        // Requests expire by the deadline, so that no request outlives the wait unanswered;
+        // the one asked ahead (below) lives as long as this wait did.
+        const auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now), min_expiry);
+        const std::size_t first = out.size();
+        bool asked_now = requested_ > 0, polled = false;
+        Status refused;
+        while (out.size() - first < max) {
+            if (requested_ == 0) {
+                if (out.size() > first) break; // served what there was
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+                if (!asked_now) {
+                    asked_now = true;
+                    if (auto s = ask(max, std::max(left, min_expiry), true); !s) return s;
+                } else if (!polled && left >= min_expiry) {
+                    polled = true; // nothing there: wait for what comes until the deadline
+                    if (auto s = ask(max, left, false); !s) return s;
+                } else {
+                    break;
+                }
+            }
+            // Once a long poll brought something, hand it over instead of waiting for a full batch.
+            const bool got = out.size() > first;
+            const auto timeout = got && polling_ ? std::int64_t{0} : std::max<std::int64_t>(0, ms_until(deadline));
+            natsMsg* raw = nullptr;
+            const natsStatus s = natsSubscription_NextMsg(&raw, sub_.get(), timeout);
+            if (s == NATS_TIMEOUT) break;
+            if (s != NATS_OK) return status(s);
+            Msg msg(raw);
+            if (const char* code = status_code(raw)) { // the server ended the request
+                requested_ = 0;
+                if (std::string_view(code) == "409") refused = {NATS_ERR, {}, "409 " + description(raw)};
+                continue;
+            }
+            out.emplace_back(msg.release());
+            --requested_;
+        }
+        // A full batch: likely more waiting. Ask now, so it arrives while this one is stored.
+        if (out.size() - first == max && requested_ == 0) ask(max, wait, true);
+        return refused;
+    }
+
+    /// Delivered but not yet fetched messages go back to the server at once (instead of
+    /// after the ack wait): for a clean stop.
+    void release_unfetched() {
+        requested_ = 0;
+        natsMsg* raw = nullptr;
+        while (natsSubscription_NextMsg(&raw, sub_.get(), 0) == NATS_OK) {
+            Msg msg(raw);
+            if (status_code(raw) == nullptr) settle(nc_, raw, "-NAK");
+        }
+    }
+
+    /// After a reconnect: requests the server held may be gone.
+    void forget_request() noexcept { requested_ = 0; }
+
+private:
+    static constexpr std::chrono::milliseconds min_expiry{20};
+    static constexpr std::chrono::seconds reply_grace{1}; ///< after expiry, for the server's 408 to arrive
+
+    static std::int64_t ms_until(clock::time_point t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t - clock::now()).count();
+    }
+
+    /// Expects n messages: those already queued (left by an earlier request), the rest asked
+    /// for, within `expires`. no_wait: only what the server has now.
+    Status ask(std::size_t n, std::chrono::milliseconds expires, bool no_wait) {
+        std::uint64_t queued = 0;
+        natsSubscription_QueuedMsgs(sub_.get(), &queued);
+        requested_ = n;
+        polling_ = !no_wait;
+        request_ends_ = clock::now() + expires + reply_grace;
+        if (queued >= n) return {};
+        std::string body = "{\"batch\":" + std::to_string(n - queued) +
+                           ",\"expires\":" + std::to_string(std::chrono::nanoseconds(expires).count());
+        body += no_wait ? ",\"no_wait\":true}" : "}";
+        if (auto s = status(natsConnection_PublishRequest(nc_, next_subject_.c_str(), inbox_.c_str(), body.data(),
+                                                          static_cast<int>(body.size())));
+            !s) {
+            requested_ = 0;
+            return s;
+        }
+        return {};
+    }
+
+    /// A request whose end the server never told (lost in a disconnect) would block asking.
+    void forget_request_if_stale(clock::time_point now) noexcept {
+        if (requested_ > 0 && now > request_ends_) requested_ = 0;
+    }
+
+    static const char* status_code(natsMsg* m) {
+        const char* code = nullptr;
+        if (natsMsg_GetDataLength(m) != 0 || natsMsgHeader_Get(m, "Status", &code) != NATS_OK) return nullptr;
+        return code;
+    }
+    static std::string description(natsMsg* m) {
+        const char* d = nullptr;
+        return natsMsgHeader_Get(m, "Description", &d) == NATS_OK && d != nullptr ? d : "";
+    }
+
+    natsConnection* nc_ = nullptr;
+    std::string inbox_, next_subject_;
+    Subscription sub_;
+    std::size_t requested_ = 0; ///< messages the open request may still bring; 0: none open
+    bool polling_ = false;      ///< the open request waits for new messages
+    clock::time_point request_ends_{};
+};
+
+} // namespace eh::detail::nats

@@ -1,0 +1,467 @@
+// The nats_jetstream transport against a real nats-server with JetStream: what ocis
+// publishes ends up stored, nothing is acked that is not stored, and NATS outages,
+// restarts and vanished consumers cost no event.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "eh/clock.hpp"
+#include "eh/event_history.hpp"
+#include "eh/store/memory.hpp"
+#include "eh/testing/failing_store.hpp"
+#include "eh/testing/generator.hpp"
+#include "eh/transport/nats_jetstream.hpp"
+#include "fixtures/nats_server.hpp"
+#include "fixtures/publisher.hpp"
+
+using namespace std::chrono_literals;
+using eh::transport::ConsumerMode;
+using eh::transport::NatsJetStream;
+using eh::transport::NatsOptions;
+using Memory = eh::store::MemoryStore;
+using History = eh::EventHistory<NatsJetStream, Memory>;
+using FailingHistory = eh::EventHistory<NatsJetStream, eh::testing::FailingStore<Memory>>;
+
+static_assert(eh::Transport<NatsJetStream>);
+
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds patience = 20s; ///< how long a test waits for what must happen
+
+/// Runs ingest_once() on this thread until pred holds; false if it still does not after `within`.
+template <class H, class Pred>
+bool ingest_until(H& h, Pred pred, std::chrono::milliseconds within = patience) {
+    const auto deadline = Clock::now() + within;
+    while (!pred()) {
+        if (Clock::now() > deadline) return false;
+        h.ingest_once();
+    }
+    return true;
+}
+
+NatsOptions options_for(const eh_test::NatsServer& server, ConsumerMode mode = ConsumerMode::shared) {
+    NatsOptions o;
+    o.connection.endpoints = {server.endpoint()};
+    o.connection.retry_max = 500ms; // the tests wait for reconnects: keep the backoff short
+    o.mode = mode;
+    return o;
+}
+
+eh::IngestOptions fast_ingest() {
+    eh::IngestOptions o;
+    o.fetch_wait = 100ms;
+    o.nak_delay = 50ms;
+    o.nak_delay_max = 200ms;
+    return o;
+}
+
+/// Events stamped now, so that the memory store's TTL (from the event's time) keeps them.
+std::vector<eh::testing::GeneratedEvent> generate(std::size_t n, std::uint64_t seed) {
+    eh::testing::EventGenerator gen({.seed = seed, .start = eh::SystemClock{}.now(), .step = 1ms});
+    std::vector<eh::testing::GeneratedEvent> out;
+    for (std::size_t i = 0; i < n; ++i) out.push_back(gen.next());
+    return out;
+}
+std::vector<std::string> envelopes(const std::vector<eh::testing::GeneratedEvent>& events) {
+    std::vector<std::string> out;
+    for (const auto& g : events) out.push_back(g.envelope);
+    return out;
+}
+
+/// How many of events the history does not return exactly as published (by id, in order).
+template <class H>
+std::size_t missing_or_different(const H& h, const std::vector<eh::testing::GeneratedEvent>& events) {
+    std::vector<std::string> ids;
+    for (const auto& g : events) ids.push_back(g.event.id);
+    const auto got = h.get_events(ids);
+    std::size_t bad = events.size() - std::min(events.size(), got.size());
+    for (std::size_t i = 0; i < got.size() && i < events.size(); ++i) bad += got[i] == events[i].event ? 0 : 1;
+    return bad;
+}
+
+std::uint64_t stored(const History& h) { return h.counters().stored.load(); }
+
+/// A running nats-server with the ocis stream, and a publisher on it.
+struct Bus {
+    eh_test::NatsServer server;
+    eh_test::Publisher pub{server.endpoint()};
+    Bus() { pub.create_stream(); }
+
+    /// n new events, published and stored by the server.
+    std::vector<eh::testing::GeneratedEvent> publish(std::size_t n, std::uint64_t seed) {
+        auto events = generate(n, seed);
+        pub.publish_all(envelopes(events));
+        return events;
+    }
+};
+
+/// Once the acks sent are processed: the consumer's ack floor is the stream's last sequence,
+/// and nothing is pending or in flight.
+template <class H>
+void check_all_settled(H& h, eh_test::Publisher& pub, std::uint64_t last_sequence) {
+    REQUIRE(h.transport().flush(2s));
+    const auto consumer = pub.consumer_info("eventhistory");
+    CHECK(consumer->AckFloor.Stream == last_sequence);
+    CHECK(consumer->NumAckPending == 0);
+    CHECK(consumer->NumPending == 0);
+}
+} // namespace
+
+TEST_CASE("the stream is created when missing, as ocis creates it") {
+    eh_test::NatsServer server;
+    NatsOptions o = options_for(server);
+    o.max_ack_pending = 777;
+    o.ack_wait = 7s;
+    History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
+    CHECK_FALSE(h.ready());
+    REQUIRE(ingest_until(h, [&] { return h.ready(); }, 10s));
+
+    eh_test::Publisher pub(server.endpoint());
+    const auto stream = pub.stream_info();
+    REQUIRE(stream->Config->SubjectsLen == 1);
+    CHECK(std::string(stream->Config->Subjects[0]) == "main-queue");
+    CHECK(stream->Config->Storage == js_FileStorage);
+    CHECK(stream->Config->Retention == js_LimitsPolicy);
+    CHECK(stream->Config->MaxAge == 0);
+
+    const auto consumer = pub.consumer_info("eventhistory");
+    CHECK(std::string(consumer->Config->Durable) == "eventhistory");
+    CHECK(consumer->Config->AckPolicy == js_AckExplicit);
+    CHECK(consumer->Config->DeliverPolicy == js_DeliverAll);
+    CHECK(consumer->Config->MaxAckPending == 777);
+    CHECK(consumer->Config->AckWait == std::chrono::nanoseconds(7s).count());
+    CHECK(consumer->Config->DeliverSubject == nullptr); // a pull consumer
+}
+
+TEST_CASE("a backlog published before the consumer starts is ingested completely") {
+    constexpr std::size_t n = 20'000;
+    Bus bus;
+    const auto events = bus.publish(n, 2);
+
+    History h(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
+    h.ingest_once();
+    CHECK(h.ready());
+    CHECK(h.transport().pending() == n); // the lag as of binding
+    REQUIRE(ingest_until(h, [&] { return stored(h) == n; }));
+
+    CHECK(missing_or_different(h, events) == 0);
+    CHECK(h.counters().received == n);
+    CHECK(h.counters().acks == n);
+    CHECK(h.counters().duplicates == 0);
+    CHECK(h.counters().malformed == 0);
+    // The lag is refreshed while ingesting goes on, and drops to nothing.
+    CHECK(ingest_until(h, [&] { return h.transport().pending() == 0; }, 5s));
+    check_all_settled(h, bus.pub, n);
+}
+
+TEST_CASE("malformed messages are terminated and counted, never redelivered; the valid ones are stored") {
+    Bus bus;
+    const auto events = generate(40, 3);
+    const std::vector<std::string> malformed = {
+        "not json at all",
+        R"([1,2,3])",
+        R"({"Metadata":{"eventid":"x1","eventtype":"events.X"},"Payload":"***not base64***"})",
+        R"({"Timestamp":"yesterday","Metadata":{"eventid":"x2"},"Payload":""})",
+        R"({"Metadata":{"eventid":"x3"},"Payload":"e30=")", // truncated
+    };
+    std::vector<std::string> bodies;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        bodies.push_back(events[i].envelope);
+        if (i % 8 == 3) bodies.push_back(malformed[i / 8]);
+    }
+    REQUIRE(bodies.size() == events.size() + malformed.size());
+    bus.pub.publish_all(bodies);
+
+    NatsOptions o = options_for(bus.server);
+    o.ack_wait = 1s; // a message left unsettled would come back within the test
+    History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
+    REQUIRE(ingest_until(h, [&] { return h.counters().received >= bodies.size(); }));
+    CHECK(missing_or_different(h, events) == 0);
+    CHECK(h.counters().stored == events.size());
+    CHECK(h.counters().malformed == malformed.size());
+    CHECK(h.counters().terms == malformed.size());
+
+    // Longer than the ack wait: nothing comes again.
+    const auto until = Clock::now() + 1500ms;
+    while (Clock::now() < until) h.ingest_once();
+    CHECK(h.counters().received == bodies.size());
+    check_all_settled(h, bus.pub, bodies.size());
+    CHECK(bus.pub.consumer_info("eventhistory")->NumRedelivered == 0);
+}
+
+TEST_CASE("the consumer's ack floor never passes an event the store does not hold") {
+    constexpr std::size_t n = 500;
+    Bus bus;
+    const auto events = bus.publish(n, 4);
+
+    FailingHistory h(NatsJetStream(options_for(bus.server)), eh::testing::FailingStore<Memory>{}, {}, fast_ingest());
+    h.store().fail(true);
+    // Every message delivered, and refused by the store, at least twice.
+    REQUIRE(ingest_until(h, [&] { return h.counters().naks >= 2 * n; }));
+    REQUIRE(h.transport().flush(2s));
+    {
+        const auto consumer = bus.pub.consumer_info("eventhistory");
+        CHECK(consumer->Delivered.Stream == n);
+        CHECK(consumer->AckFloor.Stream == 0);
+        CHECK(consumer->NumRedelivered > 0);
+        CHECK(h.counters().acks == 0);
+        CHECK(h.counters().stored == 0);
+        CHECK(h.counters().store_errors > 0);
+    }
+
+    h.store().fail(false);
+    REQUIRE(ingest_until(h, [&] { return h.counters().stored == n; }));
+    CHECK(missing_or_different(h, events) == 0);
+    check_all_settled(h, bus.pub, n);
+}
+
+TEST_CASE("NATS down at start: not ready, stoppable, and ready by itself once NATS comes") {
+    constexpr std::size_t n = 2'000;
+    eh_test::NatsServer server(/*start_now=*/false);
+    History h(NatsJetStream(options_for(server)), Memory{}, {}, fast_ingest());
+
+    {
+        std::jthread loop([&](std::stop_token stop) { h.run(stop); });
+        std::this_thread::sleep_for(300ms); // a while without NATS (an absence: nothing to poll)
+        CHECK_FALSE(h.ready());
+        const auto asked = Clock::now();
+        loop.request_stop();
+        loop.join();
+        CHECK(Clock::now() - asked < 1s); // the loop stays stoppable while NATS is away
+    }
+
+    std::jthread loop([&](std::stop_token stop) { h.run(stop); });
+    server.start();
+    REQUIRE(eh_test::eventually([&] { return h.ready(); }, 15s));
+    eh_test::Publisher pub(server.endpoint());
+    const auto events = generate(n, 5);
+    pub.publish_all(envelopes(events)); // into the stream the transport created
+    CHECK(eh_test::eventually([&] { return stored(h) == n; }, patience));
+    loop.request_stop();
+    loop.join();
+    CHECK(missing_or_different(h, events) == 0);
+}
+
+TEST_CASE("NATS killed and restarted mid-ingest under continuous publishing: nothing is lost") {
+    constexpr std::size_t n = 6'000;
+    Bus bus;
+    const auto events = generate(n, 6);
+
+    History h(NatsJetStream(options_for(bus.server, ConsumerMode::instance)), Memory{}, {}, fast_ingest());
+    std::jthread loop([&](std::stop_token stop) { h.run(stop); });
+    std::atomic<bool> publish_failed{false};
+    std::atomic<std::size_t> published{0};
+    std::jthread producer([&] {
+        for (const auto& g : events) {
+            if (!bus.pub.publish_reliably(g.envelope, g.event.id)) publish_failed = true;
+            ++published;
+        }
+    });
+
+    REQUIRE(eh_test::eventually([&] { return stored(h) >= n / 4; }, patience));
+    bus.server.kill();
+    CHECK(published < n); // the kill falls in the middle of publishing
+    bus.server.start();
+    producer.join();
+    REQUIRE_FALSE(publish_failed);
+    CHECK(eh_test::eventually([&] { return h.store().size() == n; }, 30s));
+    loop.request_stop();
+    loop.join();
+    CHECK(missing_or_different(h, events) == 0);
+    CHECK(h.counters().stored == n); // redeliveries, if any, are duplicates, not new events
+}
+
+TEST_CASE("instance mode: every instance stores every event") {
+    constexpr std::size_t n = 5'000;
+    Bus bus;
+    const auto events = bus.publish(n, 7);
+    {
+        History a(NatsJetStream(options_for(bus.server, ConsumerMode::instance)), Memory{}, {}, fast_ingest());
+        History b(NatsJetStream(options_for(bus.server, ConsumerMode::instance)), Memory{}, {}, fast_ingest());
+        CHECK(a.transport().consumer() != b.transport().consumer());
+        std::jthread la([&](std::stop_token stop) { a.run(stop); });
+        std::jthread lb([&](std::stop_token stop) { b.run(stop); });
+        CHECK(eh_test::eventually([&] { return stored(a) == n && stored(b) == n; }, patience));
+        la.request_stop();
+        lb.request_stop();
+        la.join();
+        lb.join();
+        CHECK(missing_or_different(a, events) == 0);
+        CHECK(missing_or_different(b, events) == 0);
+        CHECK(bus.pub.consumers().size() == 2);
+    }
+    CHECK(bus.pub.consumers().empty()); // a clean stop removes the instance's own consumer
+}
+
+TEST_CASE("shared mode: instances on one durable consumer split the events") {
+    constexpr std::size_t n = 20'000;
+    Bus bus;
+    History a(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
+    History b(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
+    std::jthread la([&](std::stop_token stop) { a.run(stop); });
+    std::jthread lb([&](std::stop_token stop) { b.run(stop); });
+    REQUIRE(eh_test::eventually([&] { return a.ready() && b.ready(); }, patience));
+
+    const auto events = bus.publish(n, 8);
+    CHECK(eh_test::eventually([&] { return stored(a) + stored(b) == n; }, patience));
+    la.request_stop();
+    lb.request_stop();
+    la.join();
+    lb.join();
+    CHECK(stored(a) > 0);
+    CHECK(stored(b) > 0);
+    CHECK(stored(a) + stored(b) == n);
+    CHECK(a.counters().duplicates + b.counters().duplicates == 0);
+    // Together they hold every event.
+    std::vector<std::string> ids;
+    for (const auto& g : events) ids.push_back(g.event.id);
+    std::set<std::string> held;
+    for (const auto& e : a.get_events(ids)) held.insert(e.id);
+    for (const auto& e : b.get_events(ids)) held.insert(e.id);
+    CHECK(held.size() == n);
+    CHECK(bus.pub.consumers() == std::vector<std::string>{"eventhistory"});
+}
+
+TEST_CASE("a consumer that vanished is created again: deleted, or lost with the server's store") {
+    constexpr std::size_t n = 1'000;
+    Bus bus;
+    History h(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
+    std::jthread loop([&](std::stop_token stop) { h.run(stop); });
+
+    const auto first = bus.publish(n, 9);
+    REQUIRE(eh_test::eventually([&] { return h.store().size() == n; }, patience));
+
+    SUBCASE("deleted by an operator") {
+        bus.pub.delete_consumer("eventhistory");
+        const auto second = bus.publish(n, 10);
+        CHECK(eh_test::eventually([&] { return h.store().size() == 2 * n; }, patience));
+        CHECK(missing_or_different(h, second) == 0);
+    }
+    SUBCASE("server restarted without its store: stream and consumer are created again") {
+        bus.server.kill();
+        bus.server.wipe_store();
+        bus.server.start();
+        // The new stream starts at sequence 1 again: the transport must not resume at the old position.
+        REQUIRE(eh_test::eventually([&] {
+            try {
+                bus.pub.stream_info();
+                return true;
+            } catch (const std::exception&) {
+                return false;
+            }
+        }, patience));
+        const auto second = bus.publish(n, 11);
+        CHECK(eh_test::eventually([&] { return h.store().size() == 2 * n; }, patience));
+        CHECK(missing_or_different(h, second) == 0);
+    }
+    loop.request_stop();
+    loop.join();
+    CHECK(bus.pub.consumers() == std::vector<std::string>{"eventhistory"});
+}
+
+TEST_CASE("where a new consumer starts: deliver policy new, and the instance replay window") {
+    Bus bus;
+    bus.publish(50, 12); // old: published before the consumer exists, and before the window
+    const auto new_events = generate(50, 13);
+
+    SUBCASE("deliver new: only what is published after the consumer was created") {
+        NatsOptions o = options_for(bus.server);
+        o.deliver = eh::transport::DeliverPolicy::new_only;
+        History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
+        REQUIRE(ingest_until(h, [&] { return h.ready(); }, 10s));
+        bus.pub.publish_all(envelopes(new_events));
+        REQUIRE(ingest_until(h, [&] { return stored(h) == new_events.size(); }));
+        CHECK(missing_or_different(h, new_events) == 0);
+        CHECK(h.counters().received == new_events.size());
+    }
+    SUBCASE("instance mode skips, server-side, what the stream stored before the window") {
+        std::this_thread::sleep_for(1200ms); // the stream's own clock must move past the old events
+        bus.pub.publish_all(envelopes(new_events));
+        NatsOptions o = options_for(bus.server, ConsumerMode::instance);
+        o.replay_window = 1s;
+        History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
+        REQUIRE(ingest_until(h, [&] { return stored(h) == new_events.size(); }));
+        CHECK(h.ingest_once() == 0); // nothing older follows
+        CHECK(missing_or_different(h, new_events) == 0);
+        CHECK(h.counters().received == new_events.size());
+    }
+}
+
+TEST_CASE("user/password: the right ones ingest; wrong ones keep it unready but alive") {
+    eh_test::NatsServer server(true, {"--user", "eh", "--pass", "s3cret"});
+    eh_test::Publisher pub(server.endpoint(), "eh", "s3cret");
+    REQUIRE(eh_test::eventually([&] { return pub.connected(); }, patience));
+    pub.create_stream();
+    const auto events = generate(100, 14);
+    pub.publish_all(envelopes(events));
+
+    SUBCASE("right") {
+        NatsOptions o = options_for(server);
+        o.connection.username = "eh";
+        o.connection.password = "s3cret";
+        History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
+        REQUIRE(ingest_until(h, [&] { return stored(h) == events.size(); }));
+        CHECK(missing_or_different(h, events) == 0);
+    }
+    SUBCASE("wrong") {
+        NatsOptions o = options_for(server);
+        o.connection.username = "eh";
+        o.connection.password = "wrong";
+        History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
+        std::jthread loop([&](std::stop_token stop) { h.run(stop); });
+        std::this_thread::sleep_for(1500ms); // cnats gives up after two refusals; the transport starts over
+        CHECK_FALSE(h.ready());
+        CHECK(h.counters().received == 0);
+        const auto asked = Clock::now();
+        loop.request_stop();
+        loop.join();
+        CHECK(Clock::now() - asked < 1s);
+    }
+}
+
+TEST_CASE("options cnats rejects fail at construction, naming what is wrong") {
+    NatsOptions o;
+    o.connection.endpoints = {"127.0.0.1:1"};
+    o.connection.tls.enable = true;
+    o.connection.tls.root_ca_file = "/nonexistent/ca.pem";
+    CHECK_THROWS_WITH_AS(NatsJetStream{o}, "NATS: TLS root CA file /nonexistent/ca.pem is not readable",
+                         std::invalid_argument);
+    o.connection.tls = {};
+    o.connection.endpoints = {" , "};
+    CHECK_THROWS_WITH_AS(NatsJetStream{o}, "NATS: no endpoint given", std::invalid_argument);
+}
+
+TEST_CASE("backlog progress: logged at info every period with done/total, rate and time left") {
+    auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+    auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+    eh::transport::detail::BacklogProgress progress("consumer 'x'", 1'000, 5s);
+    const auto t0 = Clock::now();
+
+    progress.lag(500, t0); // small: no backlog
+    progress.settled(500, t0 + 6s);
+    CHECK(sink->last_formatted().empty());
+
+    progress.lag(10'000, t0 + 10s);
+    progress.settled(2'000, t0 + 12s); // within the period: silent
+    CHECK(sink->last_formatted().empty());
+    progress.settled(2'000, t0 + 15s);
+    progress.lag(6'000, t0 + 16s);
+    progress.settled(3'000, t0 + 20s);
+    progress.lag(0, t0 + 21s);
+    const auto lines = sink->last_formatted();
+    spdlog::set_default_logger(previous);
+
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0].find("backlog 4000/10000 (40%), 800 events/s, about 8 s left") != std::string::npos);
+    CHECK(lines[1].find("backlog 7000/10000 (70%), 700 events/s, about 4 s left") != std::string::npos);
+    CHECK(lines[2].find("backlog caught up: 7000 events in 11.0 s") != std::string::npos);
+}
