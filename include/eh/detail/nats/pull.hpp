@@ -103,13 +103,21 @@ public:
 
     /// Delivered but not yet fetched messages go back to the server at once (instead of
     /// after the ack wait): for a clean stop.
-    void release_unfetched() {
-        requested_ = 0;
+    /// Waits up to `grace` for what a request asked ahead may still bring.
+    void release_unfetched(std::chrono::milliseconds grace = std::chrono::milliseconds{500}) {
+        const auto deadline = clock::now() + grace;
         natsMsg* raw = nullptr;
-        while (natsSubscription_NextMsg(&raw, sub_.get(), 0) == NATS_OK) {
+        while (natsSubscription_NextMsg(&raw, sub_.get(), requested_ > 0 ? std::max<std::int64_t>(0, ms_until(deadline)) : 0) ==
+               NATS_OK) {
             Msg msg(raw);
-            if (status_code(raw) == nullptr) settle(nc_, raw, "-NAK");
+            if (status_code(raw) != nullptr) { // the server ended the request: nothing more comes
+                requested_ = 0;
+                continue;
+            }
+            settle(nc_, raw, "-NAK");
+            if (requested_ > 0) --requested_;
         }
+        requested_ = 0;
     }
 
     /// After a reconnect: requests the server held may be gone.
