@@ -2,6 +2,7 @@
 // RFC 4648 standard base64 with '=' padding: what Go's encoding/json uses for []byte.
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -48,40 +49,50 @@ inline constexpr auto table = make_table();
 /// Appends the decoding of in to out. False when in is not canonical padded base64
 /// (Go's decoder rejects the same inputs, except that it skips \r and \n, which we do too).
 inline bool decode(std::string_view in, std::string& out) {
-    std::size_t start = out.size();
-    out.reserve(start + in.size() / 4 * 3);
-    std::uint32_t acc = 0;
-    int have = 0, pad = 0;
-    for (char ch : in) {
-        if (ch == '\r' || ch == '\n') continue;
-        if (ch == '=') {
-            ++pad;
-            continue;
-        }
-        std::int8_t v = detail::table[static_cast<unsigned char>(ch)];
-        if (v < 0 || pad) return out.resize(start), false;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        if (++have == 4) {
-            out.push_back(static_cast<char>(acc >> 16));
-            out.push_back(static_cast<char>(acc >> 8));
-            out.push_back(static_cast<char>(acc));
-            acc = 0;
-            have = 0;
-        }
+    const std::size_t start = out.size();
+    // Line breaks are rare: decode a copy without them rather than slowing the common path.
+    if (std::memchr(in.data(), '\n', in.size()) || std::memchr(in.data(), '\r', in.size())) {
+        std::string flat;
+        for (char c : in)
+            if (c != '\r' && c != '\n') flat.push_back(c);
+        return decode(flat, out);
     }
-    // A final quantum of 2 or 3 symbols must be padded up to 4, with zero spare bits.
-    if (have == 0 && pad == 0) return true;
-    if (have == 2 && pad == 2 && (acc & 0xF) == 0) {
-        out.push_back(static_cast<char>(acc >> 4));
-        return true;
+    if (in.size() % 4 != 0) return false;
+    std::size_t pad = 0;
+    while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
+    out.resize(start + in.size() / 4 * 3);
+    auto* o = reinterpret_cast<unsigned char*>(out.data() + start);
+    const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+    const std::size_t full = in.size() / 4 - (pad ? 1 : 0); // quanta without padding
+    std::int32_t bad = 0;                                   // any negative table entry makes this negative
+    for (std::size_t q = 0; q < full; ++q, p += 4, o += 3) {
+        const std::int32_t a = detail::table[p[0]], b = detail::table[p[1]], c = detail::table[p[2]],
+                           d = detail::table[p[3]];
+        bad |= a | b | c | d;
+        const std::uint32_t v = (static_cast<std::uint32_t>(a) << 18) | (static_cast<std::uint32_t>(b) << 12) |
+                                (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
+        o[0] = static_cast<unsigned char>(v >> 16);
+        o[1] = static_cast<unsigned char>(v >> 8);
+        o[2] = static_cast<unsigned char>(v);
     }
-    if (have == 3 && pad == 1 && (acc & 0x3) == 0) {
-        out.push_back(static_cast<char>(acc >> 10));
-        out.push_back(static_cast<char>(acc >> 2));
-        return true;
+    std::size_t produced = full * 3;
+    if (pad) { // the last quantum: "xx==" or "xxx=", with zero spare bits
+        const std::int32_t a = detail::table[p[0]], b = detail::table[p[1]],
+                           c = pad == 1 ? detail::table[p[2]] : 0;
+        bad |= a | b | c;
+        const std::uint32_t v = (static_cast<std::uint32_t>(a) << 18) | (static_cast<std::uint32_t>(b) << 12) |
+                                (static_cast<std::uint32_t>(c) << 6);
+        if (bad >= 0 && (pad == 2 ? (v & 0xFFFF) : (v & 0xFF)) != 0) bad = -1;
+        o[0] = static_cast<unsigned char>(v >> 16);
+        if (pad == 1) o[1] = static_cast<unsigned char>(v >> 8);
+        produced += 3 - pad;
     }
-    out.resize(start);
-    return false;
+    if (bad < 0) {
+        out.resize(start);
+        return false;
+    }
+    out.resize(start + produced);
+    return true;
 }
 
 } // namespace eh::detail::base64

@@ -71,8 +71,6 @@ inline DecodeError decode(std::string_view message, Event& out, DecodeNotes* not
     json::od::object obj;
     if (auto e = json::open_object(message, doc, obj); e != DecodeError::ok) return e;
 
-    std::string payload_b64;
-    bool have_payload = false;
     for (auto field : obj) {
         std::string_view key;
         json::od::value val;
@@ -82,8 +80,13 @@ inline DecodeError decode(std::string_view message, Event& out, DecodeNotes* not
         if (iequals(key, "metadata")) {
             if (auto e = detail::read_metadata(val, out); e != DecodeError::ok) return e;
         } else if (iequals(key, "payload")) {
-            if (!json::string_or_null(val, payload_b64)) return DecodeError::bad_payload;
-            have_payload = true;
+            // Decoded straight from the parser's buffer: no copy of the base64 text.
+            std::string_view b64;
+            bool is_null = false;
+            out.payload.clear();
+            if (val.is_null().get(is_null) == simdjson::SUCCESS && is_null) continue;
+            if (val.get_string().get(b64) != simdjson::SUCCESS || !eh::detail::base64::decode(b64, out.payload))
+                return DecodeError::bad_payload;
         } else if (iequals(key, "id")) {
             if (!json::string_or_null(val, envelope_id)) return DecodeError::bad_field;
         } else if (iequals(key, "timestamp")) {
@@ -92,7 +95,6 @@ inline DecodeError decode(std::string_view message, Event& out, DecodeNotes* not
         // Topic and unknown keys: ignored (skipped by the iteration).
     }
 
-    if (have_payload && !eh::detail::base64::decode(payload_b64, out.payload)) return DecodeError::bad_payload;
     if (!timestamp.empty()) {
         auto t = eh::detail::rfc3339::parse(timestamp);
         if (!t) return DecodeError::bad_timestamp;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -38,6 +39,9 @@ struct MemoryOptions {
     std::size_t max_events = 0;                            ///< 0: unbounded
     std::size_t max_bytes = 0;                             ///< payload+id+type+metadata bytes; 0: unbounded
     std::size_t shards = 16;
+    /// A token held by more than max(this, a quarter of a shard's events) is no longer indexed
+    /// (see PostingList); a user id made only of such tokens is answered by a scan.
+    std::size_t saturation_floor = 1024;
 };
 
 template <Clock K = SystemClock>
@@ -99,11 +103,11 @@ public:
         const Timestamp now = clock_.now();
         std::vector<index::Token> runs;
         index::for_each_word_run(user, [&](std::string_view run) { runs.push_back(index::token_hash(run)); });
-        if (runs.empty()) {
-            scan(user, now, out); // an id of punctuation only has no token to look up
+        // An id of punctuation only, or of saturated tokens only, has no list to look up.
+        if (const auto rarest = runs.empty() ? std::nullopt : rarest_token(runs)) {
+            for (const auto& shard : shards_) collect(*shard, *rarest, user, now, out);
         } else {
-            index::Token rarest = rarest_token(runs);
-            for (const auto& shard : shards_) collect(*shard, rarest, user, now, out);
+            scan(user, now, out);
         }
         std::sort(out.begin(), out.end(),
                   [](const Event& a, const Event& b) { return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id); });
@@ -149,6 +153,7 @@ private:
         std::unordered_map<std::string_view, std::uint32_t> by_id;
         std::unordered_map<index::Token, detail::memory::PostingList> postings;
         std::size_t live_postings = 0, total_postings = 0;
+        std::size_t live = 0; // events held
         std::vector<HeapEntry> heap; // min-heap on timestamp
     };
 
@@ -186,10 +191,10 @@ private:
         thread_local std::vector<index::Token> tokens;
         tokens.clear();
         index::tokenize(e.payload, tokens);
-        for (auto t : tokens) shard.postings[t].push_back(slot);
-        r.tokens = static_cast<std::uint32_t>(tokens.size());
-        shard.live_postings += tokens.size();
-        shard.total_postings += tokens.size();
+        std::uint32_t added = 0;
+        for (auto t : tokens) added += add_posting(shard, t, slot);
+        r.tokens = added;
+        ++shard.live;
         shard.by_id.emplace(r.event.id(), slot);
         shard.heap.push_back({at, slot, r.generation});
         std::push_heap(shard.heap.begin(), shard.heap.end(), std::greater<>{});
@@ -203,7 +208,8 @@ private:
         shard.by_id.erase(r.event.id());
         totals_->events.fetch_sub(1, std::memory_order_relaxed);
         totals_->bytes.fetch_sub(r.event.bytes(), std::memory_order_relaxed);
-        shard.live_postings -= r.tokens; // its postings stay until the next compaction
+        shard.live_postings -= std::min<std::size_t>(shard.live_postings, r.tokens); // its postings stay until compaction
+        --shard.live;
         r = Record{.generation = r.generation + 1};
         shard.free.push_back(slot);
     }
@@ -240,30 +246,55 @@ private:
         }
     }
 
+    /// Adds slot to t's list unless t is saturated; saturates it when it grows too long.
+    /// Returns whether an entry was added.
+    bool add_posting(Shard& shard, index::Token t, std::uint32_t slot) {
+        detail::memory::PostingList& list = shard.postings[t];
+        if (list.saturated()) return false;
+        list.push_back(slot);
+        ++shard.live_postings;
+        ++shard.total_postings;
+        if (list.size() > std::max(options_.saturation_floor, shard.live / 4)) {
+            shard.live_postings -= std::min<std::size_t>(shard.live_postings, list.size());
+            shard.total_postings -= list.size();
+            list.saturate();
+        }
+        return true;
+    }
+
     /// Rebuilds a shard's postings once stale entries outnumber live ones: amortised O(1).
+    /// Saturation is decided anew, so a token that became rare is indexed again.
     void compact_index_if_stale(Shard& shard) {
         if (shard.total_postings <= 2 * shard.live_postings + 4096) return;
         shard.postings.clear();
+        shard.live_postings = shard.total_postings = 0;
         std::vector<index::Token> tokens;
         for (std::uint32_t slot = 0; slot < shard.slots.size(); ++slot) {
-            if (!shard.slots[slot].live()) continue;
+            Record& r = shard.slots[slot];
+            if (!r.live()) continue;
             tokens.clear();
-            index::tokenize(shard.slots[slot].event.payload(), tokens);
-            for (auto t : tokens) shard.postings[t].push_back(slot);
+            index::tokenize(r.event.payload(), tokens);
+            r.tokens = 0;
+            for (auto t : tokens) r.tokens += add_posting(shard, t, slot);
         }
-        shard.total_postings = shard.live_postings;
     }
 
-    index::Token rarest_token(const std::vector<index::Token>& runs) const {
-        index::Token best = runs.front();
+    /// The query's token with the fewest candidates; none when every token is saturated
+    /// somewhere (an incomplete list cannot be used).
+    std::optional<index::Token> rarest_token(const std::vector<index::Token>& runs) const {
+        std::optional<index::Token> best;
         std::size_t best_count = SIZE_MAX;
         for (auto t : runs) {
             std::size_t count = 0;
+            bool usable = true;
             for (const auto& shard : shards_) {
                 std::shared_lock lock(shard->mutex);
-                if (auto it = shard->postings.find(t); it != shard->postings.end()) count += it->second.size();
+                if (auto it = shard->postings.find(t); it != shard->postings.end()) {
+                    usable = usable && !it->second.saturated();
+                    count += it->second.size();
+                }
             }
-            if (count < best_count) best = t, best_count = count;
+            if (usable && count < best_count) best = t, best_count = count;
         }
         return best;
     }

@@ -1,8 +1,11 @@
 #pragma once
 // The slots of the events that hold one index token. Most tokens (uuids) occur in a single
 // event, so one slot is kept inline and only longer lists allocate: this halves the index.
+// A token found in a large share of all events (JSON keys, the idp) is "saturated": its list
+// is dropped for good, as it would never be the rarest token of a query anyway.
 #include <algorithm>
 #include <cstdint>
+#include <climits>
 #include <memory>
 #include <utility>
 
@@ -18,10 +21,11 @@ public:
     PostingList& operator=(PostingList&&) = delete;
     PostingList(const PostingList&) = delete;
     ~PostingList() {
-        if (capacity_) delete[] many_;
+        if (capacity_ && !saturated()) delete[] many_;
     }
 
     void push_back(std::uint32_t slot) {
+        if (saturated()) return;
         if (size_ == 0 && capacity_ == 0) {
             one_ = slot;
         } else {
@@ -31,11 +35,22 @@ public:
         ++size_;
     }
 
+    /// Drops the slots; from now on the list stays empty and says it is saturated.
+    void saturate() noexcept {
+        if (capacity_ && !saturated()) delete[] many_;
+        many_ = nullptr;
+        size_ = 0;
+        capacity_ = saturated_mark;
+    }
+    bool saturated() const noexcept { return capacity_ == saturated_mark; }
+
     std::uint32_t size() const noexcept { return size_; }
-    const std::uint32_t* begin() const noexcept { return capacity_ ? many_ : &one_; }
+    const std::uint32_t* begin() const noexcept { return capacity_ ? many_ : &one_; } // saturated: empty
     const std::uint32_t* end() const noexcept { return begin() + size_; }
 
 private:
+    static constexpr std::uint32_t saturated_mark = UINT32_MAX;
+
     void grow() {
         const std::uint32_t capacity = capacity_ ? capacity_ + capacity_ / 2 : 4;
         auto* bigger = new std::uint32_t[capacity];
