@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "broken_policies.hpp"
 #include "eh/event_history.hpp"
 #include "eh/store/memory.hpp"
 #include "eh/store/noop.hpp"
@@ -24,28 +25,9 @@ static_assert(eh::Store<Failing, eh::codec::OcisStoreEvent>);
 
 namespace {
 // A policy that misses a requirement is not a Transport/Store/Codec.
-struct NoSettle {
-    struct message_type {
-        std::string_view data() const { return {}; }
-    };
-    void fetch(std::vector<message_type>&, std::size_t, std::chrono::milliseconds) {}
-};
-struct NoFind {
-    template <class C>
-    eh::PutStats put(std::span<const eh::Event>, const C&) {
-        return {};
-    }
-    template <class C>
-    std::vector<eh::Event> get(std::span<const std::string>, const C&) {
-        return {};
-    }
-};
-struct NoDecode {
-    void encode(const eh::Event&, std::string&) const {}
-};
-static_assert(!eh::Transport<NoSettle>);
-static_assert(!eh::Store<NoFind, eh::codec::OcisStoreEvent>);
-static_assert(!eh::Codec<NoDecode>);
+static_assert(!eh::Transport<broken::Transport>);
+static_assert(!eh::Store<broken::Store, eh::codec::OcisStoreEvent>);
+static_assert(!eh::Codec<broken::Codec>);
 
 template <class Store = Memory>
 struct Fixture {

@@ -1,0 +1,34 @@
+#pragma once
+// Policies that each miss one requirement: the concept checks must reject them, and
+// EventHistory must name what is missing (compile_fail_policy.cpp).
+#include <chrono>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eh/event.hpp"
+#include "eh/store/put_stats.hpp"
+
+namespace broken {
+
+struct Transport { // no fetch, no ack/nak/term
+    struct message_type {
+        std::string_view data() const { return {}; }
+    };
+};
+struct Store { // no find_by_user
+    template <class C>
+    eh::PutStats put(std::span<const eh::Event>, const C&) {
+        return {};
+    }
+    template <class C>
+    std::vector<eh::Event> get(std::span<const std::string>, const C&) {
+        return {};
+    }
+};
+struct Codec { // no decode
+    void encode(const eh::Event&, std::string&) const {}
+};
+
+} // namespace broken
