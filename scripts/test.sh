@@ -30,7 +30,7 @@ run_ctest() {
   else
     failed=$((failed + 1))
   fi
-  summary+=("$name: ${line:-no ctest summary (rc=$rc)}")
+  summary+=("$name (${SECONDS}s since start): ${line:-no ctest summary (rc=$rc)}")
 }
 
 configure() { # configure DIR EXTRA_CMAKE_ARGS...

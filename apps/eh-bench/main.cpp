@@ -1,0 +1,156 @@
+// eh-bench: eventhistory's benchmark, each figure against a ceiling or floor measured in the
+// same run (the machine may be shared: ratios hold, absolute numbers drift). See
+// docs/performance.md for the method and the targets (issue 6).
+//   eh-bench publish --url HOST:PORT --count N    publish generated events (demo data, too)
+//   eh-bench ingest | get | user | memory | all   measure; `all` prints one table
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "fixtures/nats_server.hpp"
+#include "get_qps.hpp"
+#include "ingest.hpp"
+#include "memory_use.hpp"
+#include "report.hpp"
+#include "user_query.hpp"
+#include "workload.hpp"
+
+namespace {
+
+/// The daemon installed or built next to eh-bench.
+std::filesystem::path default_daemon() {
+    const auto here = std::filesystem::read_symlink("/proc/self/exe").parent_path();
+    for (const auto& candidate : {here / "eventhistoryd", here.parent_path() / "eventhistoryd" / "eventhistoryd"})
+        if (std::filesystem::exists(candidate)) return candidate;
+    return here / "eventhistoryd";
+}
+
+struct Options {
+    eh_bench::Workload workload;
+    std::string url;    ///< NATS host:port; empty: a nats-server of our own
+    std::string target; ///< a running daemon's gRPC address for `get`; empty: in-process
+    std::string daemon = default_daemon().string();
+    std::string store_type = "memory";
+    int batch = 256;
+    int repeat = 1;
+    double seconds = 2;
+    std::size_t memory_count = 200'000;
+    std::vector<std::size_t> sizes{10'000, 100'000, 1'000'000};
+    std::string csv, plot;
+};
+
+/// Runs the ingest benchmark on --url, or on a nats-server of its own.
+void ingest(const Options& o, eh_bench::Report& report) {
+    std::unique_ptr<eh_test::NatsServer> own;
+    std::string endpoint = o.url;
+    if (endpoint.empty()) {
+        own = std::make_unique<eh_test::NatsServer>();
+        endpoint = own->endpoint();
+    }
+    eh_bench::publish(endpoint, o.workload);
+    eh_bench::bench_ingest({.daemon = o.daemon,
+                            .endpoint = endpoint,
+                            .store_type = o.store_type,
+                            .batch = o.batch,
+                            .repeat = o.repeat},
+                           o.workload, report);
+}
+
+void memory(const Options& o, eh_bench::Report& report) {
+    eh_bench::Workload w = o.workload;
+    w.count = o.memory_count;
+    eh_bench::bench_memory(w, report);
+}
+
+void finish(const Options& o, const eh_bench::Report& report) {
+    report.print(std::cout);
+    if (!o.csv.empty()) report.write_csv(o.csv);
+    if (!o.plot.empty()) report.write_plot(o.plot);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    spdlog::set_level(spdlog::level::warn);
+    Options o;
+    CLI::App app{"eh-bench: eventhistory benchmarks, each figure against a ceiling or floor measured in the same run"};
+    app.require_subcommand(1);
+    auto workload_flags = [&](CLI::App* cmd) {
+        cmd->add_option("--count", o.workload.count, "Events to publish / store")->capture_default_str();
+        cmd->add_option("--users", o.workload.users, "Distinct users in the events")->capture_default_str();
+        cmd->add_option("--seed", o.workload.seed, "Generator seed (same seed and count: same ids)")
+            ->capture_default_str();
+    };
+    auto ingest_flags = [&](CLI::App* cmd) {
+        cmd->add_option("--url", o.url, "NATS host:port (default: start a nats-server of its own)");
+        cmd->add_option("--daemon", o.daemon, "eventhistoryd binary")->capture_default_str();
+        cmd->add_option("--store-type", o.store_type, "The daemon's store")->capture_default_str();
+        cmd->add_option("--batch", o.batch, "Fetch batch of the daemon and the raw consumer")->capture_default_str();
+        cmd->add_option("--repeat", o.repeat, "Best of this many runs")->capture_default_str();
+    };
+    auto get_flags = [&](CLI::App* cmd) {
+        cmd->add_option("--target", o.target,
+                        "gRPC address of a daemon holding the events of `publish` with the same --count and --seed "
+                        "(default: an in-process memory-store server)");
+        cmd->add_option("--duration", o.seconds, "Seconds measured per point")->capture_default_str();
+    };
+    auto user_flags = [&](CLI::App* cmd) {
+        cmd->add_option("--sizes", o.sizes, "Store sizes for the user query")->delimiter(',')->capture_default_str();
+    };
+    auto memory_flags = [&](CLI::App* cmd) {
+        cmd->add_option("--memory-count", o.memory_count, "Events stored for the memory figure")
+            ->capture_default_str();
+    };
+    auto output_flags = [&](CLI::App* cmd) {
+        cmd->add_option("--csv", o.csv, "Write the table as CSV to this file");
+        cmd->add_option("--plot", o.plot, "Write a PNG of user-query latency against store size (gnuplot)");
+    };
+
+    auto* publish = app.add_subcommand("publish", "Publish generated events to JetStream (creates the stream)");
+    workload_flags(publish);
+    publish->add_option("--url", o.url, "NATS host:port")->required();
+    auto* ingest = app.add_subcommand("ingest", "Daemon ingest rate against a raw pull consumer");
+    workload_flags(ingest);
+    ingest_flags(ingest);
+    auto* get = app.add_subcommand("get", "GetEvents calls/s and latency against a floor server");
+    workload_flags(get);
+    get_flags(get);
+    auto* user = app.add_subcommand("user", "GetEventsForUser latency by store size against the ocis scan");
+    user->add_option("--seed", o.workload.seed, "Generator seed")->capture_default_str();
+    user_flags(user);
+    auto* memory_cmd = app.add_subcommand("memory", "Memory store bytes per event against the payload");
+    memory_cmd->add_option("--seed", o.workload.seed, "Generator seed")->capture_default_str();
+    memory_flags(memory_cmd);
+    auto* all = app.add_subcommand("all", "Everything; one table");
+    workload_flags(all);
+    ingest_flags(all);
+    get_flags(all);
+    user_flags(all);
+    memory_flags(all);
+    for (auto* cmd : {ingest, get, user, memory_cmd, all}) output_flags(cmd);
+
+    CLI11_PARSE(app, argc, argv);
+    eh_bench::Report report;
+    try {
+        if (*publish) {
+            eh_bench::publish(o.url, o.workload);
+            return 0;
+        }
+        // Memory first: what later sections free and the allocator keeps would hide growth.
+        if (*memory_cmd || *all) memory(o, report);
+        if (*user || *all) eh_bench::bench_user_queries(o.sizes, o.workload.seed, report);
+        if (*get || *all) eh_bench::bench_get_events(o.workload, o.target, o.seconds, report);
+        if (*ingest || *all) ::ingest(o, report);
+        finish(o, report);
+    } catch (const std::exception& e) {
+        std::cerr << "eh-bench: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,35 @@
+#pragma once
+// The events every section works on: the tests' generator, timestamps ending now (so none is
+// older than the store's TTL), the same ids for the same seed and count in every run (so
+// `eh-bench get --target` can ask a daemon fed by `eh-bench publish` for ids it holds).
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eh/clock.hpp"
+#include "eh/testing/generator.hpp"
+
+namespace eh_bench {
+
+struct Workload {
+    std::size_t count = 100'000;
+    std::size_t users = 1'000;
+    std::uint64_t seed = 1;
+
+    eh::testing::EventGenerator generator() const {
+        constexpr auto step = std::chrono::microseconds{100};
+        return eh::testing::EventGenerator(
+            {.seed = seed, .users = users, .start = eh::SystemClock{}.now() - step * count, .step = step});
+    }
+
+    std::vector<eh::testing::GeneratedEvent> events() const {
+        auto gen = generator();
+        std::vector<eh::testing::GeneratedEvent> out;
+        out.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) out.push_back(gen.next());
+        return out;
+    }
+};
+
+} // namespace eh_bench
