@@ -115,6 +115,8 @@ int main(int argc, char** argv) {
     auto* publish = app.add_subcommand("publish", "Publish generated events to JetStream (creates the stream)");
     workload_flags(publish);
     publish->add_option("--url", o.url, "NATS host:port")->required();
+    bool list = false;
+    publish->add_flag("--list", list, "Then print each event's id and type, and the user ids (for demos)");
     auto* ingest = app.add_subcommand("ingest", "Daemon ingest rate against a raw pull consumer");
     workload_flags(ingest);
     ingest_flags(ingest);
@@ -140,6 +142,7 @@ int main(int argc, char** argv) {
     try {
         if (*publish) {
             eh_bench::publish(o.url, o.workload);
+            if (list) o.workload.list(std::cout);
             return 0;
         }
         // Memory first: what later sections free and the allocator keeps would hide growth.

@@ -4,6 +4,7 @@
 // `eh-bench get --target` can ask a daemon fed by `eh-bench publish` for ids it holds).
 #include <chrono>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,16 @@ struct Workload {
         constexpr auto step = std::chrono::microseconds{100};
         return eh::testing::EventGenerator(
             {.seed = seed, .users = users, .start = eh::SystemClock{}.now() - step * count, .step = step});
+    }
+
+    /// "event <id> <type>" per event, then "user <id>" per user: what a demo asks the daemon for.
+    void list(std::ostream& out) const {
+        auto gen = generator();
+        for (std::size_t i = 0; i < count; ++i) {
+            const auto g = gen.next();
+            out << "event " << g.event.id << ' ' << g.event.type << '\n';
+        }
+        for (const auto& u : gen.users()) out << "user " << u << '\n';
     }
 
     std::vector<eh::testing::GeneratedEvent> events() const {
