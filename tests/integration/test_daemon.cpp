@@ -11,6 +11,7 @@
 #include "eh/clock.hpp"
 #include "eh/index/match.hpp"
 #include "eh/testing/generator.hpp"
+#include "fixtures/certs.hpp"
 #include "fixtures/daemon.hpp"
 #include "fixtures/nats_server.hpp"
 #include "fixtures/publisher.hpp"
@@ -221,4 +222,16 @@ TEST_CASE("daemon: SIGTERM mid-ingest exits 0 and has acked exactly what it stor
     // handed back (NAKed) at the stop, awaiting redelivery.
     CHECK(info->NumPending + info->NumAckPending == p.events.size() - stored);
     CHECK(info->NumAckPending <= 64);
+}
+
+TEST_CASE("daemon: NATS over TLS, the server verified with the configured root CA") {
+    const eh_test::Certs certs;
+    NatsServer nats(true, {"--tls", "--tlscert", certs("server.crt"), "--tlskey", certs("server.key")});
+    Daemon trusting(nats.endpoint(), {"--events-enable-tls", "--events-tls-root-ca-certificate", certs("ca.crt")});
+    CHECK(eh_test::eventually([&] { return trusting.status("/readyz") == 200; }, 30s, 100ms));
+    // A CA that did not sign the server's certificate: the handshake fails, the daemon waits.
+    Daemon distrusting(nats.endpoint(), {"--events-enable-tls", "--events-tls-root-ca-certificate", certs("rogue.crt")});
+    std::this_thread::sleep_for(2s);
+    CHECK(distrusting.status("/readyz") == 503);
+    CHECK(distrusting.status("/healthz") == 200);
 }

@@ -30,6 +30,7 @@
 #include "eh/testing/failing_store.hpp"
 #include "eh/testing/generator.hpp"
 #include "eh/testing/scripted_transport.hpp"
+#include "fixtures/certs.hpp"
 
 namespace pb = ocis::services::eventhistory::v0;
 namespace client = eventhistoryd::client;
@@ -242,46 +243,8 @@ std::string health(const std::shared_ptr<grpc::Channel>& channel, const std::str
 
 // --- certificates -----------------------------------------------------------------------------
 
-/// A throwaway CA with server and client certificates, plus a rogue CA with a client
-/// certificate of its own, made with the openssl CLI in a temp dir.
-class Certs {
-public:
-    Certs() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "eh-grpc-certs-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        dir_ = pattern;
-        std::ofstream(dir_ / "make.sh") << R"(set -e
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"; }
-ca() { key "$1"; openssl req -x509 -new -key "$1.key" -out "$1.crt" -days 2 -subj "/CN=eh test $1"; }
-leaf() {  # name, signing CA, extensions file
-    key "$1"
-    openssl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$1"
-    openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 2 -out "$1.crt" -extfile "$3.ext"
-}
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > server.ext
-printf 'extendedKeyUsage=clientAuth\n' > client.ext
-ca ca
-ca rogue
-leaf server ca server
-leaf client ca client
-leaf rogue-client rogue client
-)";
-        const std::string run = "cd '" + dir_.string() + "' && sh make.sh > make.log 2>&1";
-        if (std::system(run.c_str()) != 0) {
-            std::ifstream log(dir_ / "make.log");
-            FAIL("openssl failed: " << std::string(std::istreambuf_iterator<char>(log), {}));
-        }
-    }
-    ~Certs() { std::filesystem::remove_all(dir_); }
-
-    std::string operator()(const std::string& file) const { return (dir_ / file).string(); }
-
-private:
-    std::filesystem::path dir_;
-};
-
-const Certs& certs() {
-    static Certs c;
+const eh_test::Certs& certs() {
+    static eh_test::Certs c;
     return c;
 }
 

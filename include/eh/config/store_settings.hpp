@@ -6,16 +6,29 @@
 namespace eh::config {
 
 inline store::StoreSettings to_store_settings(const Settings& s) {
-    return {.nodes = s.store.nodes,
-            .database = s.store.database,
-            .table = s.store.table,
-            .ttl = s.store.ttl,
-            .username = s.store.auth_username,
-            .password = s.store.auth_password,
-            .disable_persistence = s.store.disable_persistence,
-            .replicas = s.store.replicas,
-            .max_events = s.memory.max_events,
-            .max_bytes = s.memory.max_bytes};
+    store::StoreSettings out{.nodes = s.store.nodes,
+                             .database = s.store.database,
+                             .table = s.store.table,
+                             .ttl = s.store.ttl,
+                             .username = s.store.auth_username,
+                             .password = s.store.auth_password,
+                             .disable_persistence = s.store.disable_persistence,
+                             .replicas = s.store.replicas,
+                             .max_events = s.memory.max_events,
+                             .max_bytes = s.memory.max_bytes};
+    // ocis recommends keeping nats-js-kv on the events NATS: without nodes of its own it uses
+    // the events endpoint, with that connection's auth (unless the store has its own) and TLS.
+    if (s.store.type == "nats-js-kv" && out.nodes.empty()) {
+        out.nodes = s.events.endpoint;
+        if (out.username.empty() && out.password.empty()) {
+            out.username = s.events.auth_username;
+            out.password = s.events.auth_password;
+        }
+        out.tls = {.enable = s.events.enable_tls,
+                   .insecure = s.events.tls_insecure,
+                   .root_ca_file = s.events.tls_root_ca_certificate};
+    }
+    return out;
 }
 
 } // namespace eh::config

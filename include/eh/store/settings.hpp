@@ -14,6 +14,10 @@ struct StoreSettings {
     std::string table;                                    ///< key prefix
     std::chrono::nanoseconds ttl = std::chrono::hours{336}; ///< counted from the event's own timestamp
     std::string username, password;
+    struct Tls {
+        bool enable = false, insecure = false;
+        std::string root_ca_file;
+    } tls; ///< nats-js-kv: TLS to the nodes (the events connection's when the store has no nodes of its own)
     bool disable_persistence = false;                     ///< nats-js-kv: memory storage
     std::size_t replicas = 1;                             ///< nats-js-kv bucket replicas
     // memory store bounds (0: unbounded)

@@ -1,0 +1,87 @@
+#pragma once
+// Many JetStream requests in flight on one connection: KV puts (publishes whose reply is the
+// pub ack) and direct gets. Each request's reply comes to <inbox>.<its number>, so replies
+// may arrive in any order; at most `window` are outstanding, so the reply subscription never
+// overflows however long the batch. One round trip for a whole batch instead of one per event.
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nats/nats.h>
+
+#include "eh/detail/nats/handles.hpp"
+#include "eh/detail/nats/status.hpp"
+#include "eh/error.hpp"
+
+namespace eh::store::detail::nats_kv {
+
+struct Request {
+    std::string subject;
+    std::string payload;
+    /// Publish with "Nats-Expected-Last-Subject-Sequence: 0": stored only if the key is new.
+    bool only_if_new = false;
+};
+
+/// Sends every request and returns the replies in request order (each an owned message).
+/// Throws StoreError when the connection fails or a reply does not come within timeout.
+inline std::vector<eh::detail::nats::Message> run_pipeline(natsConnection* nc, const std::vector<Request>& requests,
+                                                           std::chrono::milliseconds timeout,
+                                                           std::size_t window = 4096) {
+    namespace n = eh::detail::nats;
+    std::vector<n::Message> replies(requests.size());
+    if (requests.empty()) return replies;
+    auto fail = [](std::string_view what, natsStatus s) {
+        throw StoreError("nats-js-kv: " + std::string(what) + ": " + n::status(s).text);
+    };
+    natsInbox* box = nullptr; // "_INBOX.<unique>"
+    if (auto s = natsInbox_Create(&box); s != NATS_OK) fail("creating an inbox", s);
+    const std::string inbox = std::string(box) + ".";
+    natsInbox_Destroy(box);
+    natsSubscription* raw = nullptr;
+    if (auto s = natsConnection_SubscribeSync(&raw, nc, (inbox + "*").c_str()); s != NATS_OK) fail("subscribing", s);
+    n::Subscription sub(raw);
+    natsSubscription_SetPendingLimits(raw, -1, -1); // the window bounds it
+
+    std::size_t sent = 0, received = 0;
+    auto send_up_to = [&](std::size_t end) {
+        for (; sent < end; ++sent) {
+            const Request& r = requests[sent];
+            natsMsg* m = nullptr;
+            const std::string reply = inbox + std::to_string(sent);
+            if (auto s = natsMsg_Create(&m, r.subject.c_str(), reply.c_str(), r.payload.data(),
+                                        static_cast<int>(r.payload.size()));
+                s != NATS_OK)
+                fail("creating a message", s);
+            n::Msg msg(m);
+            if (r.only_if_new) natsMsgHeader_Set(m, "Nats-Expected-Last-Subject-Sequence", "0");
+            if (auto s = natsConnection_PublishMsg(nc, m); s != NATS_OK) fail("sending " + r.subject, s);
+        }
+        if (auto s = natsConnection_Flush(nc); s != NATS_OK) fail("sending", s);
+    };
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    send_up_to(std::min(requests.size(), window));
+    while (received < requests.size()) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        natsMsg* m = nullptr;
+        if (auto s = natsSubscription_NextMsg(&m, raw, std::max<std::int64_t>(left.count(), 1)); s != NATS_OK)
+            throw StoreError("nats-js-kv: " + std::to_string(requests.size() - received) + " of " +
+                             std::to_string(requests.size()) + " requests unanswered (" + n::status(s).text + ")");
+        n::Message msg(m);
+        const std::string_view subject = natsMsg_GetSubject(m);
+        std::size_t i = 0;
+        for (char c : subject.substr(inbox.size())) i = i * 10 + static_cast<std::size_t>(c - '0');
+        if (i >= sent || replies[i].get() != nullptr) continue; // not ours, or a repeat
+        replies[i] = std::move(msg);
+        ++received;
+        // Refill in chunks: each send ends in one flush.
+        if (sent < requests.size() && sent - received <= window / 2)
+            send_up_to(std::min(requests.size(), received + window));
+    }
+    return replies;
+}
+
+} // namespace eh::store::detail::nats_kv

@@ -1,0 +1,46 @@
+#pragma once
+// The value go-micro's nats-js-kv store writes for ocis (interop.md section 3):
+//   {"key":"<id>","data":"<base64 of the StoreEvent JSON>","metadata":{"type":"events.X"}}
+// byte for byte as Go's json.Marshal writes it, and read tolerantly.
+#include <string>
+#include <string_view>
+
+#include "eh/detail/base64.hpp"
+#include "eh/detail/go_json.hpp"
+#include "eh/detail/json.hpp"
+#include "eh/event.hpp"
+
+namespace eh::store::detail::nats_kv {
+
+/// Appends the record of e, whose StoreEvent JSON (the codec's bytes) is data.
+inline void encode_record(const Event& e, std::string_view data, std::string& out) {
+    out += R"({"key":)";
+    eh::detail::go_json::quote(e.id, out);
+    out += R"(,"data":")";
+    eh::detail::base64::encode(data, out);
+    out += R"(","metadata":{"type":)";
+    eh::detail::go_json::quote(e.type, out);
+    out += "}}";
+}
+
+/// The StoreEvent JSON held by a record, into data; false when value is not such a record.
+inline bool decode_record(std::string_view value, std::string& data) {
+    namespace json = eh::detail::json;
+    json::od::document doc;
+    json::od::object obj;
+    if (json::open_object(value, doc, obj) != DecodeError::ok) return false;
+    std::string b64;
+    bool seen = false;
+    for (auto field : obj) {
+        std::string_view key;
+        if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+        if (key != "data") continue;
+        json::od::value v;
+        if (field.value().get(v) != simdjson::SUCCESS || !json::string_or_null(v, b64)) return false;
+        seen = true;
+    }
+    data.clear();
+    return seen && eh::detail::base64::decode(b64, data);
+}
+
+} // namespace eh::store::detail::nats_kv
