@@ -156,7 +156,8 @@ struct StoreSection {
              .help = "Store backend by name; an unknown one is refused with the list this build has"},
         Meta{.name = "nodes", .default_text = "",
              .env = {"OCIS_CACHE_STORE_NODES", "OCIS_PERSISTENT_STORE_NODES", "EVENTHISTORY_STORE_NODES"},
-             .help = "Store nodes, comma-separated: host:port/master (redis-sentinel), host:port (nats-js-kv)"},
+             .help = "Store nodes, comma-separated: host:port/master (redis-sentinel), host:port (nats-js-kv; empty: the "
+                     "events endpoint with its TLS and auth)"},
         Meta{.name = "database", .default_text = "eventhistory", .env = {"EVENTHISTORY_STORE_DATABASE"},
              .help = "Database; the KV bucket name of nats-js-kv"},
         Meta{.name = "table", .default_text = "", .env = {"EVENTHISTORY_STORE_TABLE"},
