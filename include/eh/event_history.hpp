@@ -3,6 +3,7 @@
 // the policies do it. A library user composes their own variant the same way the daemon does.
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <span>
@@ -21,8 +22,8 @@ namespace eh {
 struct IngestOptions {
     std::size_t batch = 256;                                ///< messages fetched at once
     std::chrono::milliseconds fetch_wait{500};              ///< longest wait for a batch (bounds stop latency)
-    std::chrono::milliseconds nak_delay{500};               ///< redelivery delay after a failed store write...
-    std::chrono::milliseconds nak_delay_max{30'000};        ///< ...doubling per consecutive failure up to this
+    std::chrono::milliseconds nak_delay{250};               ///< redelivery delay after a failed store write...
+    std::chrono::milliseconds nak_delay_max{4'000};         ///< ...doubling per consecutive failure up to this
     envelope::DecodeOptions decode{};
 };
 
@@ -77,7 +78,7 @@ public:
         } catch (const std::exception& e) {
             Counters::add(counters_.store_errors, 1);
             remember_error(e.what());
-            transport_.nak(decoded, nak_delay());
+            transport_.nak(decoded, nak_delay(consecutive_failures_));
             Counters::add(counters_.naks, decoded.size());
             ++consecutive_failures_;
             return n;
@@ -94,8 +95,18 @@ public:
     }
 
     /// Ingests until stop is requested; the batch in hand is always finished and settled.
+    /// After a failed store write the loop waits as long as the NAK delay it just asked for,
+    /// instead of fetching again at once: an outage is not hammered, and the NAKed messages
+    /// are due again when the loop resumes.
     void run(std::stop_token stop) {
-        while (!stop.stop_requested()) ingest_once();
+        std::mutex m;
+        std::condition_variable_any wake;
+        while (!stop.stop_requested()) {
+            ingest_once();
+            if (consecutive_failures_ == 0) continue;
+            std::unique_lock lock(m);
+            wake.wait_for(lock, stop, nak_delay(consecutive_failures_ - 1), [] { return false; });
+        }
     }
 
     /// Events by id, in request order; unknown ids are skipped.
@@ -125,8 +136,9 @@ public:
     const IngestOptions& options() const noexcept { return options_; }
 
 private:
-    std::chrono::milliseconds nak_delay() const {
-        std::chrono::milliseconds d = options_.nak_delay * (1 << std::min(consecutive_failures_, 16));
+    /// The NAK delay after `failures` consecutive failures before this one.
+    std::chrono::milliseconds nak_delay(int failures) const {
+        std::chrono::milliseconds d = options_.nak_delay * (1 << std::min(failures, 16));
         return std::min(d, options_.nak_delay_max);
     }
     void remember_error(std::string what) {

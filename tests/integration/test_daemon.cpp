@@ -13,20 +13,18 @@
 #include "eh/testing/generator.hpp"
 #include "fixtures/certs.hpp"
 #include "fixtures/daemon.hpp"
+#include "fixtures/daemon_checks.hpp"
 #include "fixtures/nats_server.hpp"
 #include "fixtures/publisher.hpp"
 
 using namespace std::chrono_literals;
 using eh_test::Daemon;
 using eh_test::NatsServer;
+using eh_test::Published;
 using eh_test::Publisher;
+using eh_test::retrievable;
 
 namespace {
-
-struct Published {
-    std::vector<eh::testing::GeneratedEvent> events;
-    std::vector<std::string> users;
-};
 
 Published generate(std::size_t n, std::uint64_t seed, bool exotic = false) {
     eh::testing::EventGenerator gen({.seed = seed, .users = 30, .exotic_user_ids = exotic,
@@ -41,26 +39,6 @@ std::vector<std::string> envelopes(const Published& p) {
     std::vector<std::string> out;
     for (const auto& e : p.events) out.push_back(e.envelope);
     return out;
-}
-
-/// Every published event, asked for in chunks; returns how many came back intact.
-std::size_t retrievable(const Daemon& d, const Published& p) {
-    std::size_t found = 0;
-    for (std::size_t i = 0; i < p.events.size(); i += 1000) {
-        std::vector<std::string> ids;
-        std::map<std::string, const eh::Event*> by_id;
-        for (std::size_t k = i; k < std::min(i + 1000, p.events.size()); ++k) {
-            ids.push_back(p.events[k].event.id);
-            by_id[p.events[k].event.id] = &p.events[k].event;
-        }
-        eh_test::pb::GetEventsResponse r;
-        REQUIRE(d.get_events(ids, r).ok());
-        for (const auto& e : r.events()) {
-            const eh::Event* want = by_id.at(e.id());
-            found += e.event() == want->payload && e.type() == want->type;
-        }
-    }
-    return found;
 }
 
 } // namespace
@@ -97,17 +75,7 @@ TEST_CASE("daemon: a backlog with malformed messages is ingested; GetEvents and 
     CHECK(retrievable(d, p) == p.events.size());
 
     // GetEventsForUser equals the reference scan (ids compared in timestamp order).
-    for (const auto& user : p.users) {
-        std::vector<std::string> expected;
-        for (const auto& e : p.events)
-            if (eh::index::contains_bounded(e.event.payload, user)) expected.push_back(e.event.id);
-        eh_test::pb::GetEventsResponse ur;
-        REQUIRE(d.get_events_for_user(user, ur).ok());
-        std::vector<std::string> got;
-        for (const auto& e : ur.events()) got.push_back(e.id());
-        CAPTURE(user);
-        CHECK(got == expected); // generated timestamps rise with publication order
-    }
+    eh_test::check_users(d, p);
     eh_test::pb::GetEventsResponse empty;
     CHECK(d.get_events_for_user("", empty).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
 }

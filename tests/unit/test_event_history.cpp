@@ -178,3 +178,25 @@ TEST_CASE("noop store: every message is acked, nothing is kept") {
     auto ids = f.ids();
     CHECK(h.get_events(ids).empty());
 }
+
+TEST_CASE("run: after a failed store write the loop pauses for the NAK delay instead of hammering") {
+    Fixture<Failing> f;
+    eh::EventHistory<ScriptedTransport, Failing> h(ScriptedTransport{/*redeliver_naks=*/true},
+                                                   Failing(Memory({}, f.clock)), {},
+                                                   {.fetch_wait = 1ms, .nak_delay = 100ms, .nak_delay_max = 100ms});
+    f.publish(h, 5);
+    h.store().fail();
+    std::stop_source stop;
+    std::jthread loop([&] { h.run(stop.get_token()); });
+    std::this_thread::sleep_for(450ms);
+    h.store().fail(false);
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         h.counters().acks < 5 && std::chrono::steady_clock::now() < deadline;)
+        std::this_thread::sleep_for(1ms);
+    stop.request_stop();
+    loop.join();
+    // 450 ms of outage at one attempt per 100 ms: about 5 attempts, not thousands.
+    CHECK(h.counters().store_errors >= 3);
+    CHECK(h.counters().store_errors <= 7);
+    CHECK(h.counters().acks == 5);
+}
