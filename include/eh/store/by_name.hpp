@@ -20,12 +20,6 @@ struct StoreList {
     /// The names, in list order (for --help and for "unknown store" errors).
     static std::vector<std::string_view> names() { return {Stores::name...}; }
 
-    static std::string joined_names(std::string_view separator = ", ") {
-        std::string out;
-        for (auto n : names()) out.append(out.empty() ? "" : separator).append(n);
-        return out;
-    }
-
     /// Calls f(boost::hana::type_c<S>) for the store S named name; false when none is.
     template <class F>
     static bool visit(std::string_view name, F&& f) {
