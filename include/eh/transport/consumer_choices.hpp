@@ -25,6 +25,5 @@ enum class DeliverPolicy {
 enum class StreamStorage { file, memory };
 
 constexpr std::string_view to_string(ConsumerMode m) noexcept { return m == ConsumerMode::shared ? "shared" : "instance"; }
-constexpr std::string_view to_string(DeliverPolicy d) noexcept { return d == DeliverPolicy::all ? "all" : "new"; }
 
 } // namespace eh::transport

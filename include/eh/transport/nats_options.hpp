@@ -11,7 +11,6 @@ namespace eh::transport {
 
 /// Endpoints, connection name, user/password, TLS. Shared with the NATS stores.
 using NatsConnectOptions = eh::detail::nats::ConnectOptions;
-using NatsTlsOptions = eh::detail::nats::TlsOptions;
 
 struct NatsOptions {
     NatsConnectOptions connection;
