@@ -2,32 +2,29 @@
 // `eh-bench publish` and `eh-bench ingest`. Ingest publishes the workload first, then times
 // the daemon storing the backlog (from its first ack to its last, read from /metrics) and, in
 // the same run and on the same stream and batch size, the CEILING: a raw cnats pull consumer
-// that only fetches and acks each message.
+// that only fetches and acks each message (raw_consumer.hpp). A shared store has a second
+// ceiling: that consumer plus the raw write of the same records (store_bench.hpp).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <nats/nats.h>
-
-#include "eh/detail/nats/consumer.hpp"
-#include "eh/detail/nats/handles.hpp"
-#include "eh/detail/nats/status.hpp"
 #include "eh/server/debug_http.hpp"
 #include "eh/testing/nats_publisher.hpp"
 #include "fixtures/server_process.hpp"
 #include "latency.hpp"
+#include "nats_kv_ceiling.hpp"
+#include "raw_consumer.hpp"
+#include "redis_ceiling.hpp"
 #include "report.hpp"
+#include "store_bench.hpp"
 #include "workload.hpp"
 
 namespace eh_bench {
-
-namespace nats = eh::detail::nats;
-
-inline constexpr std::string_view stream = "main-queue";
 
 /// Publishes the workload (creating the stream as ocis does); returns the average envelope size.
 inline double publish(const std::string& endpoint, const Workload& w) {
@@ -50,57 +47,6 @@ inline double publish(const std::string& endpoint, const Workload& w) {
     return average;
 }
 
-/// The ceiling: fetch `batch` at a time and ack each message, nothing else. Messages per second
-/// from the first fetched message to the last ack flushed.
-inline double raw_consumer_rate(const std::string& endpoint, std::size_t count, int batch, const std::string& name) {
-    natsOptions* raw_options = nullptr;
-    nats::require(natsOptions_Create(&raw_options), "NATS options");
-    const nats::Options options(raw_options);
-    const std::string url = "nats://" + endpoint;
-    const char* urls[] = {url.c_str()};
-    nats::require(natsOptions_SetServers(raw_options, urls, 1), "NATS servers");
-    nats::require(natsOptions_SetSendAsap(raw_options, true), "NATS SendAsap"); // see issue 6: the flusher's 1 ms
-    natsConnection* raw_connection = nullptr;
-    nats::require(natsConnection_Connect(&raw_connection, raw_options), "connecting to " + url);
-    const nats::Connection connection(raw_connection);
-    jsCtx* raw_js = nullptr;
-    nats::require(natsConnection_JetStream(&raw_js, raw_connection, nullptr), "JetStream context");
-    const nats::JetStream js(raw_js);
-    jsOptions api;
-    jsOptions_Init(&api);
-    api.Wait = 5000;
-    const nats::PullConsumerSpec spec{.stream = std::string(stream), .subject = std::string(stream), .name = name,
-                                      .max_ack_pending = 10'000, .ack_wait = std::chrono::seconds{30}};
-    nats::ConsumerInfo info;
-    if (auto s = nats::ensure_consumer(raw_js, spec, api, info); !s)
-        throw std::runtime_error("raw consumer: " + s.text);
-    jsSubOptions sub_options;
-    jsSubOptions_Init(&sub_options);
-    sub_options.Stream = spec.stream.c_str();
-    sub_options.Consumer = name.c_str();
-    natsSubscription* raw_sub = nullptr;
-    nats::require(js_PullSubscribe(&raw_sub, raw_js, spec.subject.c_str(), name.c_str(), &api, &sub_options, nullptr),
-                  "raw pull subscription");
-    nats::Subscription sub(raw_sub);
-    std::size_t got = 0;
-    Clock::time_point first{};
-    const auto deadline = Clock::now() + std::chrono::minutes{10};
-    while (got < count) {
-        if (Clock::now() > deadline) throw std::runtime_error("raw consumer: stalled at " + std::to_string(got));
-        natsMsgList list{};
-        if (natsSubscription_Fetch(&list, raw_sub, batch, 500, nullptr) != NATS_OK) continue;
-        if (got == 0) first = Clock::now();
-        for (int i = 0; i < list.Count; ++i) natsMsg_Ack(list.Msgs[i], nullptr);
-        got += static_cast<std::size_t>(list.Count);
-        natsMsgList_Destroy(&list);
-    }
-    nats::require(natsConnection_FlushTimeout(raw_connection, 10'000), "flushing acks");
-    const double seconds = ms_since(first) / 1000;
-    sub.reset();
-    js_DeleteConsumer(raw_js, spec.stream.c_str(), name.c_str(), &api, nullptr);
-    return static_cast<double>(count) / seconds;
-}
-
 /// An unlabelled sample of a Prometheus text page; -1 when absent.
 inline double metric(const std::string& page, std::string_view name) {
     const std::string key = "\n" + std::string(name) + " ";
@@ -113,19 +59,22 @@ struct DaemonIngest {
     double startup_ms = 0; ///< from the start of the process to its first ack
 };
 
-/// Starts `eventhistoryd server` on the backlog, polls /metrics until it acked count events and
-/// checks they are stored, stops it (SIGTERM; a non-zero exit is an error).
+/// Starts `eventhistoryd server` (with flags added: consumer name, store nodes, database) on
+/// the backlog, polls /metrics until it acked count events and checks they are stored, stops
+/// it (SIGTERM; a non-zero exit is an error).
 inline DaemonIngest daemon_ingest(const std::filesystem::path& daemon, const std::string& endpoint,
-                                  std::size_t count, int batch, const std::string& store_type) {
+                                  std::size_t count, int batch, const std::string& store_type,
+                                  const std::vector<std::string>& flags) {
     const auto dir = eh_test::make_temp_dir("eh-bench-daemon");
     const std::string debug_addr = "127.0.0.1:" + std::to_string(eh_test::free_port());
     eh_test::ChildProcess process;
     const auto t0 = Clock::now();
-    process.start({daemon.string(), "server", "--events-endpoint", endpoint, "--store-type", store_type,
-                   "--consumer-fetch-batch", std::to_string(batch), "--grpc-addr",
-                   "127.0.0.1:" + std::to_string(eh_test::free_port()), "--debug-addr", debug_addr, "--log-level",
-                   "warn"},
-                  dir / "eventhistoryd.log");
+    std::vector<std::string> argv{daemon.string(), "server", "--events-endpoint", endpoint, "--store-type", store_type,
+                                  "--consumer-fetch-batch", std::to_string(batch), "--grpc-addr",
+                                  "127.0.0.1:" + std::to_string(eh_test::free_port()), "--debug-addr", debug_addr,
+                                  "--log-level", "warn"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    process.start(argv, dir / "eventhistoryd.log");
     // Acks follow the store's acceptance; the stored gauge (stores that count) must agree.
     auto metrics = [&] {
         try {
@@ -173,24 +122,63 @@ struct IngestSetup {
     int repeat = 1; ///< best of this many runs of each (the machine is shared)
 };
 
+/// The bench of a shared store; none for the daemon's private stores (memory, noop).
+inline std::unique_ptr<StoreBench> store_bench(const std::string& store_type, const std::string& endpoint,
+                                               const Workload& w) {
+    if (store_type == "nats-js-kv") return std::make_unique<NatsKvBench>(endpoint, w);
+    if (store_type == "redis-sentinel") return std::make_unique<RedisSentinelBench>(w);
+    return nullptr;
+}
+
+/// ocis's ingest rate into the same store, where issue 6 measured it.
+inline std::optional<double> ocis_ingest_rate(const std::string& store_type) {
+    if (store_type == "memory") return 27'000;
+    if (store_type == "nats-js-kv") return 5'600;
+    return std::nullopt;
+}
+
 inline void bench_ingest(const IngestSetup& setup, const Workload& w, Report& report) {
-    double ceiling = 0;
+    const auto store = store_bench(setup.store_type, setup.endpoint, w);
+    double consumer = 0, store_ceiling = 0;
     DaemonIngest best;
-    static int run = 0; // fresh consumer names: each run reads the whole stream
+    static int runs = 0; // fresh consumer and database names: each run reads the whole stream into an empty store
     for (int i = 0; i < setup.repeat; ++i) {
-        ceiling = std::max(ceiling, raw_consumer_rate(setup.endpoint, w.count, setup.batch,
-                                                      "eh-bench-raw-" + std::to_string(getpid()) + "-" +
-                                                          std::to_string(run++)));
-        const DaemonIngest d = daemon_ingest(setup.daemon, setup.endpoint, w.count, setup.batch, setup.store_type);
+        const std::string run = std::to_string(getpid()) + "-" + std::to_string(runs++);
+        consumer = std::max(consumer, raw_consumer_rate(setup.endpoint, w.count, setup.batch, "eh-bench-raw-" + run));
+        const std::string consumer_name = "eh-bench-" + run;
+        std::vector<std::string> flags{"--consumer-name", consumer_name};
+        if (store) {
+            store_ceiling = std::max(store_ceiling, store->ceiling(setup.endpoint, w.count, setup.batch, run));
+            const auto more = store->daemon_flags(run);
+            flags.insert(flags.end(), more.begin(), more.end());
+        }
+        const DaemonIngest d =
+            daemon_ingest(setup.daemon, setup.endpoint, w.count, setup.batch, setup.store_type, flags);
+        if (store) {
+            delete_consumer(setup.endpoint, consumer_name); // the shared one it left
+            const std::size_t held = store->records(run);
+            store->drop(run);
+            if (held != w.count)
+                throw std::runtime_error(setup.store_type + ": the daemon left " + std::to_string(held) + " of " +
+                                         std::to_string(w.count) + " records");
+        }
         if (d.rate > best.rate) best = d;
     }
-    const std::string what = "ingest " + setup.store_type + " store, batch " + std::to_string(setup.batch);
-    std::optional<Target> target; // issue 6 sets it for memory; the other stores have their own ceilings
+    const std::string batch = ", batch " + std::to_string(setup.batch);
+    const std::string what = "ingest " + setup.store_type + " store" + batch;
+    std::optional<Target> target; // issue 6 sets it for memory; the shared stores against their own ceiling
     if (setup.store_type == "memory") target = Target{0.9, true};
-    report.add({.figure = what, .value = best.rate, .unit = "ev/s", .reference = ceiling,
+    report.add({.figure = what, .value = best.rate, .unit = "ev/s", .reference = consumer,
                 .reference_name = "raw consumer (ack each)", .target = target});
-    report.add({.figure = what + " vs ocis", .value = best.rate, .unit = "ev/s", .reference = 27'000,
-                .reference_name = "ocis (Go), issue 6"});
+    if (store) {
+        report.add({.figure = what, .value = best.rate, .unit = "ev/s", .reference = store_ceiling,
+                    .reference_name = store->ceiling_name(), .target = Target{0.8, true}});
+        report.add({.figure = store->ceiling_name() + batch, .value = store_ceiling, .unit = "ev/s",
+                    .reference = consumer, .reference_name = "raw consumer (ack each)"});
+    }
+    if (const auto ocis = ocis_ingest_rate(setup.store_type))
+        report.add({.figure = what + " vs ocis", .value = best.rate, .unit = "ev/s", .reference = *ocis,
+                    .reference_name = "ocis (Go), issue 6"});
     report.add({.figure = "ingest: daemon start to first ack", .value = best.startup_ms, .unit = "ms"});
 }
 

@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
     auto ingest_flags = [&](CLI::App* cmd) {
         cmd->add_option("--url", o.url, "NATS host:port (default: start a nats-server of its own)");
         cmd->add_option("--daemon", o.daemon, "eventhistoryd binary")->capture_default_str();
-        cmd->add_option("--store-type", o.store_type, "The daemon's store")->capture_default_str();
+        cmd->add_option("--store-type", o.store_type,
+                        "The daemon's store (redis-sentinel: a Redis master, replica and sentinel of its own)")
+            ->capture_default_str();
         cmd->add_option("--batch", o.batch, "Fetch batch of the daemon and the raw consumer")->capture_default_str();
         cmd->add_option("--repeat", o.repeat, "Best of this many runs")->capture_default_str();
     };
@@ -117,7 +119,9 @@ int main(int argc, char** argv) {
     publish->add_option("--url", o.url, "NATS host:port")->required();
     bool list = false;
     publish->add_flag("--list", list, "Then print each event's id and type, and the user ids (for demos)");
-    auto* ingest = app.add_subcommand("ingest", "Daemon ingest rate against a raw pull consumer");
+    auto* ingest = app.add_subcommand(
+        "ingest", "Daemon ingest rate against a raw pull consumer (nats-js-kv, redis-sentinel: and against consume + "
+                  "the raw write of the same records)");
     workload_flags(ingest);
     ingest_flags(ingest);
     auto* get = app.add_subcommand("get", "GetEvents calls/s and latency against a floor server");

@@ -109,14 +109,14 @@ private:
         std::ostringstream s;
         s << std::left << std::setw(46) << "figure" << std::right << std::setw(14) << "value" << "  " << std::left
           << std::setw(8) << "unit" << std::right << std::setw(14) << "ceiling/floor" << "  " << std::left
-          << std::setw(22) << "(of)" << std::right << std::setw(9) << "ratio" << std::setw(9) << "target"
+          << std::setw(32) << "(of)" << std::right << std::setw(9) << "ratio" << std::setw(9) << "target"
           << std::setw(6) << "";
         return s.str();
     }
     static void print_row(std::ostream& out, const Row& r) {
         out << std::left << std::setw(46) << r.figure << std::right << std::setw(14) << number(r.value) << "  "
             << std::left << std::setw(8) << r.unit << std::right << std::setw(14)
-            << (r.reference ? number(*r.reference) : "") << "  " << std::left << std::setw(22) << r.reference_name
+            << (r.reference ? number(*r.reference) : "") << "  " << std::left << std::setw(32) << r.reference_name
             << std::right << std::setw(9) << (r.ratio() ? number(*r.ratio()) : "") << std::setw(9)
             << (r.target ? r.target->text() : "");
         if (auto p = r.pass()) out << (*p ? "  pass" : "  FAIL");
