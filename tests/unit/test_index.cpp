@@ -106,6 +106,9 @@ TEST_CASE("property: memory store user index == reference scan, 10,000 events, >
     eh::store::BasicMemoryStore<eh::testing::ManualClock> store({}, clock);
     // A second store that saturates early, so that queries also take the scan fallback.
     eh::store::BasicMemoryStore<eh::testing::ManualClock> saturating({.shards = 4, .saturation_floor = 32}, clock);
+    // A third that indexes only when told: its answers come from the queue of unindexed
+    // records first, then (after maintain) from the index alone.
+    eh::store::BasicMemoryStore<eh::testing::ManualClock> deferred({.index_in_background = false}, clock);
     const eh::codec::OcisStoreEvent codec;
 
     std::vector<eh::Event> all;
@@ -118,8 +121,10 @@ TEST_CASE("property: memory store user index == reference scan, 10,000 events, >
         auto batch = std::span(shuffled).subspan(i, std::min<std::size_t>(256, shuffled.size() - i));
         store.put(batch, codec);
         saturating.put(batch, codec);
+        deferred.put(batch, codec);
     }
     REQUIRE(store.size() == all.size());
+    REQUIRE(deferred.queued() == all.size());
 
     std::vector<std::string> queries(gen.users().begin(), gen.users().end()); // uuids, e-mails, metacharacters
     for (std::size_t i = 0; i < 40; ++i) {
@@ -140,7 +145,14 @@ TEST_CASE("property: memory store user index == reference scan, 10,000 events, >
         REQUIRE(got.size() == expected.size());
         CHECK(got == expected);
         CHECK(saturating.find_by_user(q, codec) == expected);
+        CHECK(deferred.find_by_user(q, codec) == expected);
         nonempty += !expected.empty();
     }
     CHECK(nonempty > 150); // the test exercises real answers, not just empty ones
+    deferred.maintain();
+    CHECK(deferred.queued() == 0);
+    for (const auto& q : queries) {
+        CAPTURE(q);
+        CHECK(deferred.find_by_user(q, codec) == reference_scan(all, q));
+    }
 }

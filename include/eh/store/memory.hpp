@@ -50,6 +50,8 @@ struct MemoryOptions {
     /// A token held by more than max(this, a quarter of a shard's events) is no longer indexed
     /// (see PostingList); a user id made only of such tokens is answered by a scan.
     std::size_t saturation_floor = 1024;
+    /// Index new records in a background thread; false: only when maintain() is called.
+    bool index_in_background = true;
 };
 
 template <Clock K = SystemClock>
@@ -61,6 +63,7 @@ public:
         : options_(options), clock_(std::move(clock)) {
         shards_.resize(std::max<std::size_t>(1, options_.shards));
         for (auto& s : shards_) s = std::make_unique<Shard>();
+        if (!options_.index_in_background) return;
         // The worker sees only what never moves: the shards and a copy of the options.
         std::vector<Shard*> shards;
         for (auto& s : shards_) shards.push_back(s.get());
@@ -92,7 +95,7 @@ public:
             evict_over_limits(shard);
             compact_index_if_stale(shard);
         }
-        if (stats.stored > 0) indexer_->poke();
+        if (stats.stored > 0 && indexer_) indexer_->poke();
         return stats;
     }
 
@@ -140,6 +143,16 @@ public:
         std::sort(out.begin(), out.end(),
                   [](const Event& a, const Event& b) { return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id); });
         return out;
+    }
+
+    /// Records not yet in the user index (queries check them one by one).
+    std::size_t queued() const {
+        std::size_t n = 0;
+        for (const auto& shard : shards_) {
+            std::shared_lock lock(shard->mutex);
+            n += shard->queued.size();
+        }
+        return n;
     }
 
     /// Events held, including expired ones not yet reclaimed.
