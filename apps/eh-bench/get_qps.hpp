@@ -79,7 +79,18 @@ inline LoadResult run_load(const std::string& address, const std::vector<std::st
     args.SetMaxReceiveMessageSize(64 << 20);
     auto stub = pb::EventHistoryService::NewStub(
         grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    // gRPC drops its copy of a call (and so the ClientContext) after the callback returned,
+    // on its own thread: run_load waits for that before the stub and channel go, or a late
+    // ClientContext destructor frees into a dead completion queue (it crashed ~1 run in 10).
+    std::atomic<std::size_t> calls_alive{0};
+    struct Alive {
+        std::atomic<std::size_t>& count;
+        explicit Alive(std::atomic<std::size_t>& c) : count(c) { ++count; }
+        ~Alive() { --count; }
+    };
     struct Call {
+        explicit Call(std::atomic<std::size_t>& count) : alive(count) {}
+        Alive alive; // first: destroyed last, after the context
         grpc::ClientContext context;
         pb::GetEventsRequest request;
         pb::GetEventsResponse response;
@@ -92,7 +103,7 @@ inline LoadResult run_load(const std::string& address, const std::vector<std::st
     bool measuring = false, stopping = false;
     std::string failure;
     std::function<void()> issue = [&] {
-        auto call = std::make_shared<Call>();
+        auto call = std::make_shared<Call>(calls_alive);
         {
             std::lock_guard lock(mutex);
             for (std::size_t i = 0; i < ids_per_call; ++i) call->request.add_ids(ids[next++ % ids.size()]);
@@ -131,6 +142,9 @@ inline LoadResult run_load(const std::string& address, const std::vector<std::st
     stopping = true;
     r.qps = static_cast<double>(latencies.size()) / (ms_since(t0) / 1000);
     drained.wait(lock, [&] { return live == 0; });
+    lock.unlock();
+    while (calls_alive.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    lock.lock();
     if (failures > 0) throw std::runtime_error(std::to_string(failures) + " GetEvents calls to " + address +
                                                " failed, e.g.: " + failure);
     r.p50_ms = percentile(latencies, 0.5);

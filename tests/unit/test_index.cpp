@@ -49,6 +49,46 @@ TEST_CASE("tokens: maximal word runs, hashed, distinct") {
     CHECK(eh::index::token_hash("a") != eh::index::token_hash("b"));
 }
 
+TEST_CASE("tokens: the 64-byte bit-mask scanner finds the same runs as a byte loop, at every length and boundary") {
+    // Byte-wise reference, with an alphabet dense in boundaries: word bytes, separators, UTF-8.
+    auto runs_of = [](std::string_view text) {
+        std::vector<std::string> runs;
+        std::string run;
+        for (char c : text) {
+            if (eh::detail::is_word(c)) {
+                run += c;
+            } else if (!run.empty()) {
+                runs.push_back(run);
+                run.clear();
+            }
+        }
+        if (!run.empty()) runs.push_back(run);
+        return runs;
+    };
+    const std::string alphabet = "aZ09_-\"@ .\x7f\x80\xc3\xa9`[{/:";
+    std::mt19937 rng(7);
+    for (std::size_t length = 0; length < 300; ++length) {
+        for (int round = 0; round < 8; ++round) {
+            std::string text(length, 'a');
+            // Long word runs on some rounds, so that runs cross the 64-byte chunks.
+            const std::size_t spread = round % 2 == 0 ? alphabet.size() : 40;
+            for (char& c : text) {
+                const std::size_t k = rng() % spread;
+                c = k < alphabet.size() ? alphabet[k] : 'x';
+            }
+            std::vector<std::string> found;
+            eh::index::for_each_word_run(text, [&](std::string_view r) { found.emplace_back(r); });
+            REQUIRE_MESSAGE(found == runs_of(text), "length " << length << " round " << round);
+        }
+    }
+    // Also the constant-evaluated path (the byte loop).
+    static_assert([] {
+        int n = 0;
+        eh::index::for_each_word_run("ab-c", [&](std::string_view) { ++n; });
+        return n;
+    }() == 2);
+}
+
 namespace {
 std::vector<eh::Event> reference_scan(const std::vector<eh::Event>& all, std::string_view user) {
     std::vector<eh::Event> out;
@@ -66,6 +106,9 @@ TEST_CASE("property: memory store user index == reference scan, 10,000 events, >
     eh::store::BasicMemoryStore<eh::testing::ManualClock> store({}, clock);
     // A second store that saturates early, so that queries also take the scan fallback.
     eh::store::BasicMemoryStore<eh::testing::ManualClock> saturating({.shards = 4, .saturation_floor = 32}, clock);
+    // A third that indexes only when told: its answers come from the queue of unindexed
+    // records first, then (after maintain) from the index alone.
+    eh::store::BasicMemoryStore<eh::testing::ManualClock> deferred({.index_in_background = false}, clock);
     const eh::codec::OcisStoreEvent codec;
 
     std::vector<eh::Event> all;
@@ -78,8 +121,10 @@ TEST_CASE("property: memory store user index == reference scan, 10,000 events, >
         auto batch = std::span(shuffled).subspan(i, std::min<std::size_t>(256, shuffled.size() - i));
         store.put(batch, codec);
         saturating.put(batch, codec);
+        deferred.put(batch, codec);
     }
     REQUIRE(store.size() == all.size());
+    REQUIRE(deferred.queued() == all.size());
 
     std::vector<std::string> queries(gen.users().begin(), gen.users().end()); // uuids, e-mails, metacharacters
     for (std::size_t i = 0; i < 40; ++i) {
@@ -100,7 +145,14 @@ TEST_CASE("property: memory store user index == reference scan, 10,000 events, >
         REQUIRE(got.size() == expected.size());
         CHECK(got == expected);
         CHECK(saturating.find_by_user(q, codec) == expected);
+        CHECK(deferred.find_by_user(q, codec) == expected);
         nonempty += !expected.empty();
     }
     CHECK(nonempty > 150); // the test exercises real answers, not just empty ones
+    deferred.maintain();
+    CHECK(deferred.queued() == 0);
+    for (const auto& q : queries) {
+        CAPTURE(q);
+        CHECK(deferred.find_by_user(q, codec) == reference_scan(all, q));
+    }
 }

@@ -6,7 +6,13 @@
 //   - the records (stable slots, reused through a free list),
 //   - id -> slot,
 //   - token -> slots (the user index, see eh/index/tokens.hpp), cleaned lazily,
+//   - the slots not yet in the index,
 //   - a min-heap of (timestamp, slot) that drives both TTL expiry and oldest-first eviction.
+//
+// The index is built behind the writes: put() stores the record and queues its slot; a
+// background worker at the lowest CPU priority tokenizes it (most of an insert's cost) and
+// adds its postings. Queries check the queued slots literally, so answers are exact at
+// once; maintain() catches the index up in the caller's thread.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,6 +23,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -27,8 +34,9 @@
 #include "eh/concepts.hpp"
 #include "eh/index/match.hpp"
 #include "eh/index/tokens.hpp"
+#include "eh/store/detail/memory/background_worker.hpp"
 #include "eh/store/detail/memory/packed_event.hpp"
-#include "eh/store/detail/memory/posting_list.hpp"
+#include "eh/store/detail/memory/token_table.hpp"
 #include "eh/store/put_stats.hpp"
 #include "eh/store/settings.hpp"
 
@@ -42,6 +50,8 @@ struct MemoryOptions {
     /// A token held by more than max(this, a quarter of a shard's events) is no longer indexed
     /// (see PostingList); a user id made only of such tokens is answered by a scan.
     std::size_t saturation_floor = 1024;
+    /// Index new records in a background thread; false: only when maintain() is called.
+    bool index_in_background = true;
 };
 
 template <Clock K = SystemClock>
@@ -53,6 +63,16 @@ public:
         : options_(options), clock_(std::move(clock)) {
         shards_.resize(std::max<std::size_t>(1, options_.shards));
         for (auto& s : shards_) s = std::make_unique<Shard>();
+        if (!options_.index_in_background) return;
+        // The worker sees only what never moves: the shards and a copy of the options.
+        std::vector<Shard*> shards;
+        for (auto& s : shards_) shards.push_back(s.get());
+        indexer_ = std::make_unique<detail::memory::BackgroundWorker>(
+            [shards = std::move(shards), floor = options_.saturation_floor](std::stop_token stop) {
+                for (Shard* shard : shards)
+                    while (!stop.stop_requested() && index_queued(*shard, floor, index_chunk)) {
+                    }
+            });
     }
 
     /// Stores each event once by id; redelivered ids are counted as duplicates.
@@ -75,23 +95,29 @@ public:
             evict_over_limits(shard);
             compact_index_if_stale(shard);
         }
+        if (stats.stored > 0 && indexer_) indexer_->poke();
         return stats;
     }
 
     /// Found events in request order; unknown or expired ids are skipped.
     template <class Codec>
     std::vector<Event> get(std::span<const std::string> ids, const Codec&) const {
-        std::vector<Event> out;
-        out.reserve(ids.size());
         const Timestamp now = clock_.now();
+        const auto locks = lock_all();
+        // All looked up and prefetched first, then copied: the cache misses of many ids overlap.
+        thread_local std::vector<const Record*> found;
+        found.clear();
         for (const auto& id : ids) {
             const Shard& shard = *shards_[shard_of(id)];
-            std::shared_lock lock(shard.mutex);
             if (auto it = shard.by_id.find(id); it != shard.by_id.end()) {
-                const Record& r = shard.slots[it->second];
-                if (visible(r, now)) out.push_back(r.event.to_event());
+                found.push_back(&shard.slots[it->second]);
+                __builtin_prefetch(found.back()->event.payload().data());
             }
         }
+        std::vector<Event> out;
+        out.reserve(found.size());
+        for (const Record* r : found)
+            if (visible(*r, now)) out.push_back(r->event.to_event());
         return out;
     }
 
@@ -101,30 +127,50 @@ public:
         std::vector<Event> out;
         if (user.empty()) return out;
         const Timestamp now = clock_.now();
-        std::vector<index::Token> runs;
-        index::for_each_word_run(user, [&](std::string_view run) { runs.push_back(index::token_hash(run)); });
+        // Every shard read-locked at once: one pass over a consistent store, whose candidates
+        // can be fetched from memory in parallel (at 1M events every record is a cache miss).
+        const auto locks = lock_all();
+        std::vector<std::string_view> runs;
+        index::for_each_word_run(user, [&](std::string_view run) { runs.push_back(run); });
         // An id of punctuation only, or of saturated tokens only, has no list to look up.
         if (const auto rarest = runs.empty() ? std::nullopt : rarest_token(runs)) {
-            for (const auto& shard : shards_) collect(*shard, *rarest, user, now, out);
+            verify(candidates(*rarest), user, now, out);
         } else {
-            scan(user, now, out);
+            for (const auto& shard : shards_)
+                for (const Record& r : shard->slots)
+                    if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());
         }
         std::sort(out.begin(), out.end(),
                   [](const Event& a, const Event& b) { return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id); });
         return out;
     }
 
+    /// Records not yet in the user index (queries check them one by one).
+    std::size_t queued() const {
+        std::size_t n = 0;
+        for (const auto& shard : shards_) {
+            std::shared_lock lock(shard->mutex);
+            n += shard->queued.size();
+        }
+        return n;
+    }
+
     /// Events held, including expired ones not yet reclaimed.
     std::size_t size() const noexcept { return totals_->events.load(std::memory_order_relaxed); }
     std::size_t bytes() const noexcept { return totals_->bytes.load(std::memory_order_relaxed); }
 
-    /// Reclaims the memory of expired events (they are already invisible). Cheap when idle.
+    /// Reclaims the memory of expired events (they are already invisible) and indexes what
+    /// is still queued. Cheap when idle.
     void maintain() {
         const Timestamp now = clock_.now();
         for (auto& shard : shards_) {
-            std::unique_lock lock(shard->mutex);
-            reclaim(*shard, now);
-            compact_index_if_stale(*shard);
+            {
+                std::unique_lock lock(shard->mutex);
+                reclaim(*shard, now);
+                compact_index_if_stale(*shard);
+            }
+            while (index_queued(*shard, options_.saturation_floor, index_chunk)) {
+            }
         }
     }
 
@@ -139,6 +185,7 @@ private:
         detail::memory::PackedEvent event; // empty while the slot is free
         std::uint32_t generation = 0;      // bumped when the slot is freed: heap entries of old tenants are stale
         std::uint32_t tokens = 0;          // index entries this record added
+        bool indexed = false;              // its postings are in; else its slot is queued
         bool live() const noexcept { return static_cast<bool>(event); }
     };
     struct HeapEntry {
@@ -151,11 +198,22 @@ private:
         std::deque<Record> slots; // a deque: records never move, so by_id may view their ids
         std::vector<std::uint32_t> free;
         std::unordered_map<std::string_view, std::uint32_t> by_id;
-        std::unordered_map<index::Token, detail::memory::PostingList> postings;
+        detail::memory::TokenTable postings;
+        std::vector<std::uint32_t> queued; // slots to index (may repeat, or be freed since)
         std::size_t live_postings = 0, total_postings = 0;
         std::size_t live = 0; // events held
         std::vector<HeapEntry> heap; // min-heap on timestamp
     };
+
+    static constexpr std::size_t index_chunk = 64; ///< records indexed per hold of a shard's lock
+
+    /// Every shard read-locked, in order (writers hold one at a time: no deadlock).
+    std::vector<std::shared_lock<std::shared_mutex>> lock_all() const {
+        std::vector<std::shared_lock<std::shared_mutex>> locks;
+        locks.reserve(shards_.size());
+        for (const auto& shard : shards_) locks.emplace_back(shard->mutex);
+        return locks;
+    }
 
     std::size_t shard_of(std::string_view id) const noexcept {
         return std::hash<std::string_view>{}(id) % shards_.size();
@@ -188,12 +246,7 @@ private:
         }
         Record& r = shard.slots[slot];
         r.event = detail::memory::PackedEvent(e, at);
-        thread_local std::vector<index::Token> tokens;
-        tokens.clear();
-        index::tokenize(e.payload, tokens);
-        std::uint32_t added = 0;
-        for (auto t : tokens) added += add_posting(shard, t, slot);
-        r.tokens = added;
+        shard.queued.push_back(slot);
         ++shard.live;
         shard.by_id.emplace(r.event.id(), slot);
         shard.heap.push_back({at, slot, r.generation});
@@ -248,13 +301,13 @@ private:
 
     /// Adds slot to t's list unless t is saturated; saturates it when it grows too long.
     /// Returns whether an entry was added.
-    bool add_posting(Shard& shard, index::Token t, std::uint32_t slot) {
+    static bool add_posting(Shard& shard, index::Token t, std::uint32_t slot, std::size_t saturation_floor) {
         detail::memory::PostingList& list = shard.postings[t];
         if (list.saturated()) return false;
         list.push_back(slot);
         ++shard.live_postings;
         ++shard.total_postings;
-        if (list.size() > std::max(options_.saturation_floor, shard.live / 4)) {
+        if (list.size() > std::max(saturation_floor, shard.live / 4)) {
             shard.live_postings -= std::min<std::size_t>(shard.live_postings, list.size());
             shard.total_postings -= list.size();
             list.saturate();
@@ -262,63 +315,94 @@ private:
         return true;
     }
 
-    /// Rebuilds a shard's postings once stale entries outnumber live ones: amortised O(1).
-    /// Saturation is decided anew, so a token that became rare is indexed again.
-    void compact_index_if_stale(Shard& shard) {
+    /// Drops a shard's postings once stale entries outnumber live ones, and queues every
+    /// record to be indexed again: amortised O(1). Saturation is decided anew, so a token
+    /// that became rare is indexed again.
+    static void compact_index_if_stale(Shard& shard) {
         if (shard.total_postings <= 2 * shard.live_postings + 4096) return;
         shard.postings.clear();
         shard.live_postings = shard.total_postings = 0;
-        std::vector<index::Token> tokens;
+        shard.queued.clear();
         for (std::uint32_t slot = 0; slot < shard.slots.size(); ++slot) {
             Record& r = shard.slots[slot];
-            if (!r.live()) continue;
-            tokens.clear();
-            index::tokenize(r.event.payload(), tokens);
+            r.indexed = false;
             r.tokens = 0;
-            for (auto t : tokens) r.tokens += add_posting(shard, t, slot);
+            if (r.live()) shard.queued.push_back(slot);
         }
     }
 
-    /// The query's token with the fewest candidates; none when every token is saturated
-    /// somewhere (an incomplete list cannot be used).
-    std::optional<index::Token> rarest_token(const std::vector<index::Token>& runs) const {
+    /// Indexes up to max queued records of shard; false when none was left. Each call holds
+    /// the shard's lock briefly, so queries and writes interleave with a long catch-up.
+    static bool index_queued(Shard& shard, std::size_t saturation_floor, std::size_t max) {
+        std::unique_lock lock(shard.mutex);
+        if (shard.queued.empty()) return false;
+        thread_local std::vector<index::Token> tokens;
+        const std::size_t n = std::min(max, shard.queued.size());
+        for (std::size_t i = shard.queued.size() - n; i < shard.queued.size(); ++i) {
+            const std::uint32_t slot = shard.queued[i];
+            Record& r = shard.slots[slot];
+            if (!r.live() || r.indexed) continue; // freed, or queued twice (slot reused)
+            tokens.clear();
+            index::tokenize(r.event.payload(), tokens);
+            for (auto t : tokens) r.tokens += add_posting(shard, t, slot, saturation_floor);
+            r.indexed = true;
+        }
+        shard.queued.resize(shard.queued.size() - n);
+        return true;
+    }
+
+    /// The query's token with the fewest candidates, or one with few enough; none when every
+    /// token is saturated somewhere (an incomplete list cannot be used). Shards locked.
+    std::optional<index::Token> rarest_token(std::vector<std::string_view>& runs) const {
+        static constexpr std::size_t few_enough = 64; // a user's own events: stop looking
+        std::sort(runs.begin(), runs.end(), [](auto a, auto b) { return a.size() > b.size(); }); // likeliest rare first
         std::optional<index::Token> best;
         std::size_t best_count = SIZE_MAX;
-        for (auto t : runs) {
+        for (auto run : runs) {
+            const index::Token t = index::token_hash(run);
             std::size_t count = 0;
             bool usable = true;
             for (const auto& shard : shards_) {
-                std::shared_lock lock(shard->mutex);
-                if (auto it = shard->postings.find(t); it != shard->postings.end()) {
-                    usable = usable && !it->second.saturated();
-                    count += it->second.size();
+                if (const auto* list = shard->postings.find(t)) {
+                    usable = usable && !list->saturated();
+                    count += list->size();
                 }
             }
             if (usable && count < best_count) best = t, best_count = count;
+            if (best_count <= few_enough) break;
         }
         return best;
     }
 
-    void collect(const Shard& shard, index::Token token, std::string_view user, Timestamp now,
-                 std::vector<Event>& out) const {
-        std::shared_lock lock(shard.mutex);
-        auto it = shard.postings.find(token);
-        if (it == shard.postings.end()) return;
-        // A reused slot may be listed twice (old tenant and new): visit each slot once.
-        std::vector<std::uint32_t> candidates(it->second.begin(), it->second.end());
-        std::sort(candidates.begin(), candidates.end());
-        candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-        for (auto slot : candidates) {
-            const Record& r = shard.slots[slot];
-            if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());
+    struct Candidate {
+        const Shard* shard;
+        std::uint32_t slot;
+        auto operator<=>(const Candidate&) const = default;
+    };
+
+    /// The slots listed for token plus those not yet indexed, each once (a reused slot may be
+    /// listed for its old tenant too). Shards locked.
+    std::vector<Candidate> candidates(index::Token token) const {
+        std::vector<Candidate> found;
+        for (const auto& shard : shards_) {
+            for (auto slot : shard->queued) found.push_back({shard.get(), slot});
+            if (const auto* list = shard->postings.find(token))
+                for (auto slot : *list) found.push_back({shard.get(), slot});
         }
+        std::sort(found.begin(), found.end());
+        found.erase(std::unique(found.begin(), found.end()), found.end());
+        return found;
     }
 
-    void scan(std::string_view user, Timestamp now, std::vector<Event>& out) const {
-        for (const auto& shard : shards_) {
-            std::shared_lock lock(shard->mutex);
-            for (const Record& r : shard->slots)
-                if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());
+    /// Appends the candidates holding user. Their records, then their payloads, are
+    /// prefetched first, so that the cache misses overlap instead of queueing. Shards locked.
+    void verify(const std::vector<Candidate>& found, std::string_view user, Timestamp now, std::vector<Event>& out) const {
+        for (const auto& c : found) __builtin_prefetch(&c.shard->slots[c.slot]);
+        for (const auto& c : found)
+            if (const Record& r = c.shard->slots[c.slot]; r.live()) __builtin_prefetch(r.event.payload().data());
+        for (const auto& c : found) {
+            const Record& r = c.shard->slots[c.slot];
+            if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());
         }
     }
 
@@ -329,6 +413,7 @@ private:
         std::atomic<std::size_t> events{0}, bytes{0};
     };
     std::unique_ptr<Totals> totals_ = std::make_unique<Totals>(); // behind a pointer: the store stays movable
+    std::unique_ptr<detail::memory::BackgroundWorker> indexer_;   // last: stopped before the shards go
 };
 
 using MemoryStore = BasicMemoryStore<SystemClock>;

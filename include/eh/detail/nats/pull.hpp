@@ -8,10 +8,17 @@
 // Why not natsSubscription_Fetch: in cnats 3.4 it waits out its whole timeout whenever
 // messages are already queued (and can write past its array when two requests overlap),
 // and a pull subscription cannot be read any other way. Owning the protocol also lets the
-// next batch be requested while the caller still stores the current one.
+// next batches be requested while the caller still stores the current one.
+//
+// Pipelining. While a backlog lasts, `ahead` requests stay open beyond the batch in hand, so
+// the server always has one to fill: with a single one, every batch paid the request's trip
+// (cnats's flusher alone holds a publish up to 1 ms) plus the server's fill time, and the
+// consumer idled ~half the time. The server serves a consumer's requests in arrival order,
+// so messages and end-of-request statuses belong to the oldest open request.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +45,9 @@ class Puller {
 public:
     using clock = std::chrono::steady_clock;
 
+    /// Requests kept open beyond the batch in hand while full batches keep coming.
+    static constexpr std::size_t ahead = 2;
+
     /// Subscribes an inbox of its own; nc must outlive the Puller.
     static Status open(natsConnection* nc, const std::string& stream, const std::string& consumer, Puller& out) {
         natsInbox* inbox = nullptr;
@@ -49,6 +59,7 @@ public:
         p.next_subject_ = "$JS.API.CONSUMER.MSG.NEXT." + stream + "." + consumer;
         natsSubscription* sub = nullptr;
         if (auto s = status(natsConnection_SubscribeSync(&sub, nc, p.inbox_.c_str())); !s) return s;
+        natsSubscription_SetPendingLimits(sub, -1, -1); // bounded by the requests: ahead + 1 batches
         p.sub_.reset(sub);
         out = std::move(p);
         return {};
@@ -59,15 +70,15 @@ public:
     /// means the connection failed or the server refused (e.g. "409 Consumer Deleted").
     Status fetch(std::vector<Message>& out, std::size_t max, clock::time_point deadline) {
         const auto now = clock::now();
-        forget_request_if_stale(now);
+        forget_stale(now);
         // Requests expire by the deadline, so that no request outlives the wait unanswered;
-        // the one asked ahead (below) lives as long as this wait did.
+        // those asked ahead (below) live as long as this wait did.
         const auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now), min_expiry);
         const std::size_t first = out.size();
-        bool asked_now = requested_ > 0, polled = false;
+        bool asked_now = !open_.empty(), polled = false;
         Status refused;
         while (out.size() - first < max) {
-            if (requested_ == 0) {
+            if (open_.empty()) {
                 if (out.size() > first) break; // served what there was
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
                 if (!asked_now) {
@@ -82,79 +93,81 @@ public:
             }
             // Once a long poll brought something, hand it over instead of waiting for a full batch.
             const bool got = out.size() > first;
-            const auto timeout = got && polling_ ? std::int64_t{0} : std::max<std::int64_t>(0, ms_until(deadline));
+            const auto timeout = got && open_.front().polls ? std::int64_t{0} : std::max<std::int64_t>(0, ms_until(deadline));
             natsMsg* raw = nullptr;
             const natsStatus s = natsSubscription_NextMsg(&raw, sub_.get(), timeout);
             if (s == NATS_TIMEOUT) break;
             if (s != NATS_OK) return status(s);
             Msg msg(raw);
-            if (const char* code = status_code(raw)) { // the server ended the request
-                requested_ = 0;
+            if (const char* code = status_code(raw)) { // the server ended the oldest request
+                open_.pop_front();
                 if (std::string_view(code) == "409") refused = {NATS_ERR, {}, "409 " + description(raw)};
                 continue;
             }
             out.emplace_back(msg.release());
-            --requested_;
+            if (--open_.front().left == 0) open_.pop_front();
         }
-        // A full batch: likely more waiting. Ask now, so it arrives while this one is stored.
-        if (out.size() - first == max && requested_ == 0) ask(max, wait, true);
+        // A full batch: likely more waiting. Keep requests open, so that the next batches
+        // arrive while this one is stored.
+        if (out.size() - first == max)
+            while (open_.size() < ahead)
+                if (!ask(max, wait, true)) break;
         return refused;
     }
 
     /// Delivered but not yet fetched messages go back to the server at once (instead of
-    /// after the ack wait): for a clean stop.
-    /// Waits up to `grace` for what a request asked ahead may still bring.
+    /// after the ack wait): for a clean stop. Waits up to `grace` for what the requests
+    /// still open may bring.
     void release_unfetched(std::chrono::milliseconds grace = std::chrono::milliseconds{500}) {
         const auto deadline = clock::now() + grace;
         natsMsg* raw = nullptr;
-        while (natsSubscription_NextMsg(&raw, sub_.get(), requested_ > 0 ? std::max<std::int64_t>(0, ms_until(deadline)) : 0) ==
+        while (natsSubscription_NextMsg(&raw, sub_.get(), open_.empty() ? 0 : std::max<std::int64_t>(0, ms_until(deadline))) ==
                NATS_OK) {
             Msg msg(raw);
-            if (status_code(raw) != nullptr) { // the server ended the request: nothing more comes
-                requested_ = 0;
+            if (open_.empty()) continue;     // not ours to count any more
+            if (status_code(raw) != nullptr) { // the server ended a request: nothing more comes for it
+                open_.pop_front();
                 continue;
             }
             settle(nc_, raw, "-NAK");
-            if (requested_ > 0) --requested_;
+            if (--open_.front().left == 0) open_.pop_front();
         }
-        requested_ = 0;
+        open_.clear();
     }
 
     /// After a reconnect: requests the server held may be gone.
-    void forget_request() noexcept { requested_ = 0; }
+    void forget_request() noexcept { open_.clear(); }
 
 private:
     static constexpr std::chrono::milliseconds min_expiry{20};
     static constexpr std::chrono::seconds reply_grace{1}; ///< after expiry, for the server's 408 to arrive
 
+    struct Request {
+        std::size_t left;       ///< messages it may still bring
+        bool polls;             ///< waits for new messages (else: only what the server had)
+        clock::time_point ends; ///< when the server has surely ended it
+    };
+
     static std::int64_t ms_until(clock::time_point t) {
         return std::chrono::duration_cast<std::chrono::milliseconds>(t - clock::now()).count();
     }
 
-    /// Expects n messages: those already queued (left by an earlier request), the rest asked
-    /// for, within `expires`. no_wait: only what the server has now.
+    /// Asks for n messages within `expires`. no_wait: only what the server has now.
     Status ask(std::size_t n, std::chrono::milliseconds expires, bool no_wait) {
-        std::uint64_t queued = 0;
-        natsSubscription_QueuedMsgs(sub_.get(), &queued);
-        requested_ = n;
-        polling_ = !no_wait;
-        request_ends_ = clock::now() + expires + reply_grace;
-        if (queued >= n) return {};
-        std::string body = "{\"batch\":" + std::to_string(n - queued) +
+        std::string body = "{\"batch\":" + std::to_string(n) +
                            ",\"expires\":" + std::to_string(std::chrono::nanoseconds(expires).count());
         body += no_wait ? ",\"no_wait\":true}" : "}";
         if (auto s = status(natsConnection_PublishRequest(nc_, next_subject_.c_str(), inbox_.c_str(), body.data(),
                                                           static_cast<int>(body.size())));
-            !s) {
-            requested_ = 0;
+            !s)
             return s;
-        }
+        open_.push_back({n, !no_wait, clock::now() + expires + reply_grace});
         return {};
     }
 
-    /// A request whose end the server never told (lost in a disconnect) would block asking.
-    void forget_request_if_stale(clock::time_point now) noexcept {
-        if (requested_ > 0 && now > request_ends_) requested_ = 0;
+    /// Requests whose end the server never told (lost in a disconnect) would block asking.
+    void forget_stale(clock::time_point now) noexcept {
+        if (!open_.empty() && now > open_.back().ends) open_.clear();
     }
 
     static const char* status_code(natsMsg* m) {
@@ -170,9 +183,7 @@ private:
     natsConnection* nc_ = nullptr;
     std::string inbox_, next_subject_;
     Subscription sub_;
-    std::size_t requested_ = 0; ///< messages the open request may still bring; 0: none open
-    bool polling_ = false;      ///< the open request waits for new messages
-    clock::time_point request_ends_{};
+    std::deque<Request> open_; ///< in the order the server serves them
 };
 
 } // namespace eh::detail::nats

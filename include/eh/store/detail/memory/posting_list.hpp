@@ -18,7 +18,12 @@ public:
         if (capacity_) many_ = o.many_;
         else one_ = o.one_;
     }
-    PostingList& operator=(PostingList&&) = delete;
+    PostingList& operator=(PostingList&& o) noexcept {
+        std::swap(size_, o.size_);
+        std::swap(capacity_, o.capacity_);
+        std::swap(many_, o.many_); // the wider member: carries one_ too
+        return *this;
+    }
     PostingList(const PostingList&) = delete;
     ~PostingList() {
         if (capacity_ && !saturated()) delete[] many_;
