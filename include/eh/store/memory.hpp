@@ -103,12 +103,16 @@ public:
     template <class Codec>
     std::vector<Event> get(std::span<const std::string> ids, const Codec&) const {
         const Timestamp now = clock_.now();
-        const auto locks = lock_all();
+        thread_local std::vector<std::size_t> shard_ids;
+        shard_ids.clear();
+        for (const auto& id : ids) shard_ids.push_back(shard_of(id));
+        const auto locks = lock_shards(shard_ids);
         // All looked up and prefetched first, then copied: the cache misses of many ids overlap.
         thread_local std::vector<const Record*> found;
         found.clear();
-        for (const auto& id : ids) {
-            const Shard& shard = *shards_[shard_of(id)];
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const auto& id = ids[i];
+            const Shard& shard = *shards_[shard_ids[i]];
             if (auto it = shard.by_id.find(id); it != shard.by_id.end()) {
                 found.push_back(&shard.slots[it->second]);
                 __builtin_prefetch(found.back()->event.payload().data());
@@ -212,6 +216,16 @@ private:
         std::vector<std::shared_lock<std::shared_mutex>> locks;
         locks.reserve(shards_.size());
         for (const auto& shard : shards_) locks.emplace_back(shard->mutex);
+        return locks;
+    }
+    /// The shards with these indices read-locked, each once, in order: a one-id request
+    /// takes one lock, not one per shard.
+    std::vector<std::shared_lock<std::shared_mutex>> lock_shards(std::vector<std::size_t> which) const {
+        std::sort(which.begin(), which.end());
+        which.erase(std::unique(which.begin(), which.end()), which.end());
+        std::vector<std::shared_lock<std::shared_mutex>> locks;
+        locks.reserve(which.size());
+        for (auto i : which) locks.emplace_back(shards_[i]->mutex);
         return locks;
     }
 
