@@ -1,6 +1,7 @@
 // The go-micro envelope decoder against hand-written bytes (interop.md section 1).
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
 
 #include "eh/detail/base64.hpp"
@@ -148,4 +149,29 @@ TEST_CASE("base64: standard alphabet with padding, strict like Go's StdEncoding"
     CHECK_FALSE(base64::decode("Zm9=", dec));    // non-zero spare bits
     CHECK_FALSE(base64::decode("Z-8=", dec));    // URL alphabet
     CHECK(base64::decode("Zm9v\r\nYmFy", dec));  // Go skips line breaks
+}
+
+TEST_CASE("base64: long inputs (the 32-character block path) round-trip, and any bad character anywhere is refused") {
+    using namespace eh::detail;
+    std::mt19937 rng(11);
+    for (std::size_t n = 0; n < 400; ++n) {
+        std::string raw(n, '\0');
+        for (char& c : raw) c = static_cast<char>(rng());
+        std::string enc, dec = "kept:";
+        base64::encode(raw, enc);
+        REQUIRE(base64::decode(enc, dec));
+        REQUIRE(dec == "kept:" + raw); // appended, every length, all 64 characters seen
+        if (enc.empty()) continue;
+        // One character replaced by one outside the alphabet, at every kind of position.
+        for (const char bad : {'-', '_', '=', '\x80', ' ', '@', '[', '`', '{', ':', '\0'}) {
+            std::string broken = enc;
+            const std::size_t at = rng() % broken.size();
+            if (bad == '=' && at + 2 >= broken.size()) continue; // may just be valid padding there
+            broken[at] = bad;
+            std::string ignored;
+            CAPTURE(n);
+            CAPTURE(at);
+            CHECK_FALSE(base64::decode(broken, ignored));
+        }
+    }
 }
