@@ -121,13 +121,17 @@ constexpr void for_each_word_run(std::string_view text, F&& f) {
     if (start != none) f(text.substr(start));
 }
 
+/// Calls f(Token) for the token of every word run of text, in order (repeats included).
+template <class F>
+void for_each_token(std::string_view text, F&& f) {
+    const char* end = text.data() + text.size();
+    for_each_word_run(text, [&](std::string_view run) { f(detail::hash_run(run, static_cast<std::size_t>(end - run.data()))); });
+}
+
 /// The distinct tokens of text, appended to out (sorted, unique from the appended start).
 inline void tokenize(std::string_view text, std::vector<Token>& out) {
     auto start = out.size();
-    const char* end = text.data() + text.size();
-    for_each_word_run(text, [&](std::string_view run) {
-        out.push_back(detail::hash_run(run, static_cast<std::size_t>(end - run.data())));
-    });
+    for_each_token(text, [&](Token t) { out.push_back(t); });
     std::sort(out.begin() + static_cast<std::ptrdiff_t>(start), out.end());
     out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(start), out.end()), out.end());
 }

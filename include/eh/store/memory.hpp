@@ -313,11 +313,13 @@ private:
         }
     }
 
-    /// Adds slot to t's list unless t is saturated; saturates it when it grows too long.
-    /// Returns whether an entry was added.
+    /// Adds slot to t's list unless t is saturated or slot is its last entry already (the
+    /// token repeated in one payload, or a reused slot's old tenant: either way the slot is
+    /// a candidate, checked literally); saturates it when it grows too long. Returns whether
+    /// an entry was added.
     static bool add_posting(Shard& shard, index::Token t, std::uint32_t slot, std::size_t saturation_floor) {
         detail::memory::PostingList& list = shard.postings[t];
-        if (list.saturated()) return false;
+        if (list.saturated() || (list.size() > 0 && list.end()[-1] == slot)) return false;
         list.push_back(slot);
         ++shard.live_postings;
         ++shard.total_postings;
@@ -350,15 +352,12 @@ private:
     static bool index_queued(Shard& shard, std::size_t saturation_floor, std::size_t max) {
         std::unique_lock lock(shard.mutex);
         if (shard.queued.empty()) return false;
-        thread_local std::vector<index::Token> tokens;
         const std::size_t n = std::min(max, shard.queued.size());
         for (std::size_t i = shard.queued.size() - n; i < shard.queued.size(); ++i) {
             const std::uint32_t slot = shard.queued[i];
             Record& r = shard.slots[slot];
             if (!r.live() || r.indexed) continue; // freed, or queued twice (slot reused)
-            tokens.clear();
-            index::tokenize(r.event.payload(), tokens);
-            for (auto t : tokens) r.tokens += add_posting(shard, t, slot, saturation_floor);
+            index::for_each_token(r.event.payload(), [&](index::Token t) { r.tokens += add_posting(shard, t, slot, saturation_floor); });
             r.indexed = true;
         }
         shard.queued.resize(shard.queued.size() - n);
