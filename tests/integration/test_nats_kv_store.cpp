@@ -1,6 +1,8 @@
 // Store `nats-js-kv` against a real nats-server (fixtures/nats_server.hpp): the ocis layout
-// byte for byte both ways, bucket settings, the user index against the reference scan,
-// idempotence, and the real daemon through kill -9, a NATS restart and a shared consumer.
+// byte for byte both ways, bucket settings, the user index against the reference scan (ocis's
+// records indexed too), idempotence, each posting indexed once (also when an indexer is
+// taken over mid-range), and the real daemon through kill -9, a NATS restart and a shared
+// consumer.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -105,6 +107,74 @@ struct KvClient {
     kv::Bucket kv;
 };
 
+/// A plain connection, for reading and writing as another NATS client would.
+struct Connection {
+    explicit Connection(const NatsServer& nats) : client({.endpoints = {nats.endpoint()}}) {
+        REQUIRE(eventually([&] { return client.connected(); }, 10s));
+    }
+    std::vector<eh::detail::nats::Message> run(const std::vector<kv::Request>& requests) const {
+        return kv::run_pipeline(client.get(), requests, 30s);
+    }
+    eh::detail::nats::Client client;
+};
+
+/// Up to which record the index is complete ("done <b>"; 0 when it is not).
+std::uint64_t indexed(const Connection& c, const std::string& bucket = "eventhistory") {
+    const kv::IndexNames names(bucket);
+    const auto replies = c.run({{names.direct_get(), kv::IndexNames::last_of(names.progress())}});
+    const auto& w = replies[0];
+    if (!kv::direct_get_sequence(w)) return 0;
+    const auto p = kv::Progress::parse(w.data());
+    return p && !p->pending ? p->done : 0;
+}
+
+/// The bucket's last record sequence.
+std::uint64_t last_record(const NatsServer& nats, const std::string& bucket = "eventhistory") {
+    return Publisher(nats.endpoint()).stream_info("KV_" + bucket)->State.LastSeq;
+}
+
+/// Every posting of a bucket's index, with how often it is stored.
+struct IndexContents {
+    std::map<std::pair<eh::index::Token, std::uint64_t>, int> postings;
+    bool malformed = false;
+};
+
+IndexContents read_index(const Connection& c, const std::string& bucket = "eventhistory") {
+    const kv::IndexNames names(bucket);
+    const auto stream = kv::stream_range(c.run({{"$JS.API.STREAM.INFO." + names.stream(), {}}})[0].data());
+    REQUIRE(stream);
+    std::vector<kv::Request> gets;
+    for (std::uint64_t seq = std::max<std::uint64_t>(stream->first, 1); seq <= stream->last; ++seq)
+        gets.push_back({names.direct_get(), kv::Keys::by_sequence(seq)});
+    const std::string partitions = "eh-index." + bucket + ".p.";
+    IndexContents out;
+    for (const auto& m : c.run(gets)) {
+        if (!kv::header(m, "Nats-Subject").starts_with(partitions)) continue;
+        out.malformed |= !kv::for_each_posting(m.data(), [&](eh::index::Token t, std::uint64_t seq) {
+            ++out.postings[{t, seq}];
+        });
+    }
+    return out;
+}
+
+/// Waits until the index holds every record the bucket holds now; the index then.
+IndexContents wait_indexed(const NatsServer& nats, const std::string& bucket = "eventhistory",
+                           std::chrono::seconds timeout = 60s) {
+    const Connection c(nats);
+    const auto last = last_record(nats, bucket);
+    REQUIRE(eventually([&] { return indexed(c, bucket) >= last; }, timeout, 20ms));
+    return read_index(c, bucket);
+}
+
+/// Each posting is stored at most once.
+void check_once(const IndexContents& index) {
+    CHECK_FALSE(index.malformed);
+    std::size_t twice = 0;
+    for (const auto& [posting, n] : index.postings) twice += n > 1;
+    CHECK(twice == 0);
+    CHECK(!index.postings.empty());
+}
+
 std::vector<std::string> ids_of(const std::vector<Event>& events) {
     std::vector<std::string> ids;
     for (const auto& e : events) ids.push_back(e.id);
@@ -186,18 +256,95 @@ TEST_CASE("nats-js-kv: the exact ocis record both ways; bucket max age, history,
     CHECK(pub.stream_info("volatile-index")->Config->Storage == js_MemoryStorage);
 }
 
+TEST_CASE("nats-js-kv: a record ocis wrote is indexed: find_by_user finds it from the index") {
+    NatsServer nats;
+    Store store = make_store(nats);
+    KvClient records(nats, "eventhistory");
+    records.put("MV3C2MRS", std::string(ocis_record)); // as ocis writes it: a plain KV put
+    const auto seq = last_record(nats);
+    const auto index = wait_indexed(nats); // from here on find_by_user reads it through the index
+    CHECK(index.postings.contains({eh::index::token_hash("SpaceOwner"), seq}));
+    check_once(index);
+    const auto got = store.find_by_user("\xc3\xbc-2", codec);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].id == "ev-22");
+    CHECK(got[0].timestamp != eh::Timestamp{}); // when the stream stored it: the record holds no time
+    // Another table's store does not answer with it (its key is not that table's)...
+    CHECK(make_store(nats, "eventhistory", "t").find_by_user("\xc3\xbc-2", codec).empty());
+    // ... and once deleted, nobody does.
+    REQUIRE(kvStore_Delete(records.kv.get(), "MV3C2MRS") == NATS_OK);
+    CHECK(store.find_by_user("\xc3\xbc-2", codec).empty());
+}
+
+TEST_CASE("nats-js-kv: an indexer killed mid-range is taken over after its lease: range completed, no posting twice") {
+    NatsServer nats;
+    const std::string bucket = "takeover";
+    const Connection c(nats);
+    // The bucket, its index stream and 300 records, with no store (so no indexer) running yet.
+    jsCtx* js_raw = nullptr;
+    REQUIRE(natsConnection_JetStream(&js_raw, c.client.get(), nullptr) == NATS_OK);
+    const eh::detail::nats::JetStream js(js_raw);
+    kv::open_bucket(js.get(), {bucket, 336h, false, 1});
+    const kv::IndexNames names(bucket);
+    kv::ensure_index_stream(js.get(), {names.stream(), 336h, false, 1}, names.wildcard());
+    std::vector<std::string> users;
+    const auto events = generate(300, &users, 31);
+    const kv::Keys keys(bucket, "");
+    std::vector<kv::Request> puts;
+    kv::RangePostings range(1);
+    std::vector<eh::index::Token> tokens;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        std::string data;
+        codec.encode(events[i], data);
+        auto& r = puts.emplace_back(kv::Request{keys.record_subject(keys.record_key(events[i].id)), {}});
+        kv::encode_record(events[i], data, r.payload);
+        tokens.clear();
+        eh::index::tokenize(events[i].payload, tokens);
+        for (const auto t : tokens) range.add(t, i + 1); // a new stream: the records are sequences 1..300
+    }
+    for (const auto& ack : c.run(puts)) REQUIRE(kv::pub_ack(ack.data()).seq);
+
+    // What a killed indexer leaves: its claim of 1..300 and every other partition message.
+    std::vector<kv::Request> trace{{names.progress(), kv::Progress::pending_message(1, 300, "killed", 0), 0}};
+    std::set<std::pair<eh::index::Token, std::uint64_t>> want;
+    std::size_t n = 0;
+    range.for_each_partition([&](unsigned k, const std::string& body) {
+        kv::for_each_posting(body, [&](eh::index::Token t, std::uint64_t seq) { want.emplace(t, seq); });
+        if (n++ % 2 == 0) trace.push_back({names.partition(k), body, {}, {{kv::range_header, kv::range_name(1, 300)}}});
+    });
+    REQUIRE(n > 100); // several partitions, some written, some not
+    for (const auto& ack : c.run(trace)) REQUIRE(kv::pub_ack(ack.data()).seq);
+
+    eh::store::NatsKvOptions o;
+    o.connection.endpoints = {nats.endpoint()};
+    o.database = bucket;
+    o.indexer.lease = 1s;
+    Store store(o);
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE(eventually([&] { store.maintain(); return store.ready(); }, 10s));
+    const auto index = wait_indexed(nats, bucket, 20s);
+    CHECK(std::chrono::steady_clock::now() - start >= 1s); // the killed owner's lease was respected
+    check_once(index);
+    std::set<std::pair<eh::index::Token, std::uint64_t>> got;
+    for (const auto& [posting, count] : index.postings) got.insert(posting);
+    CHECK(got == want); // completed: every posting of the range, each once
+    for (const auto& u : {users[0], users[1], users[2]}) CHECK(ids_of(store.find_by_user(u, codec)) == scan(events, u));
+}
+
 TEST_CASE("nats-js-kv: a redelivered id is a duplicate and adds no index entry twice; too old is not stored") {
     NatsServer nats;
-    Publisher pub(nats.endpoint());
     Store store = make_store(nats);
     std::vector<std::string> users;
     const auto events = generate(300, &users, 7);
     CHECK(put_in_batches(store, events, 100).stored == 300);
-    const auto index_bytes = pub.stream_info("eventhistory-index")->State.Bytes;
+    const auto index = wait_indexed(nats);
+    check_once(index);
     const auto again = put_in_batches(store, events, 64); // other batch boundaries
     CHECK(again.stored == 0);
     CHECK(again.duplicates == 300);
-    CHECK(pub.stream_info("eventhistory-index")->State.Bytes == index_bytes); // no line added
+    CHECK(last_record(nats) == 300); // nothing written
+    std::this_thread::sleep_for(300ms); // the indexer polls every 50 ms: give it the chance to err
+    CHECK(read_index(Connection(nats)).postings == index.postings); // no posting added
     for (const auto& u : {users[0], users[1], users[2]}) CHECK(ids_of(store.find_by_user(u, codec)) == scan(events, u));
 
     Event old = fixed;
@@ -222,16 +369,21 @@ TEST_CASE("nats-js-kv: find_by_user equals the reference scan (5,000 events, exo
         queries.push_back(extra); // saturated tokens, punctuation, single characters
     std::mt19937 rng(3);
     for (int i = 0; i < 10; ++i) queries.push_back(events[rng() % events.size()].id);
-    std::size_t nonempty = 0;
-    for (const auto& q : queries) {
-        CAPTURE(q);
-        const auto got = store.find_by_user(q, codec);
-        const auto want = scan(events, q);
-        CHECK(ids_of(got) == want); // generated timestamps rise with the events' order
-        nonempty += !want.empty();
-        for (const auto& e : got) CHECK(e.timestamp != eh::Timestamp{});
+    // Right away (the indexer still behind: the unindexed tail is read), then from the index.
+    for (const bool indexed : {false, true}) {
+        CAPTURE(indexed);
+        if (indexed) check_once(wait_indexed(nats));
+        std::size_t nonempty = 0;
+        for (const auto& q : queries) {
+            CAPTURE(q);
+            const auto got = store.find_by_user(q, codec);
+            const auto want = scan(events, q);
+            CHECK(ids_of(got) == want); // generated timestamps rise with the events' order
+            nonempty += !want.empty();
+            for (const auto& e : got) CHECK(e.timestamp != eh::Timestamp{});
+        }
+        CHECK(nonempty >= 100);
     }
-    CHECK(nonempty >= 100);
 
     // GetEvents of 100 ids, pipelined.
     std::vector<double> ms;
@@ -302,6 +454,7 @@ struct IngestUnderLoad {
         REQUIRE(eventually([&] { return retrievable(d, p) == p.events.size(); }, 60s, 200ms));
         check_users(d, p);
         CHECK(KvClient(nats, "eventhistory").keys().size() == p.events.size());
+        check_once(wait_indexed(nats)); // a range cut short by the disruption was completed, not repeated
         CHECK(eventually([&] { return d.status("/readyz") == 200; }, 10s));
     }
 
@@ -349,6 +502,7 @@ TEST_CASE("nats-js-kv daemon: two daemons share store and consumer: both answer 
     CHECK(retrievable(b, p) == 3000);
     check_users(a, p);
     check_users(b, p);
+    check_once(wait_indexed(nats)); // two indexers took turns
 }
 
 // --- The 100k figures: ctest runs them on their own (integration_nats_kv_100k), about a minute --
@@ -366,9 +520,20 @@ TEST_CASE("nats-js-kv benchmark: put() vs raw async KV put, GetEvents of 100 ids
     auto t = clock::now();
     CHECK(put_in_batches(store, events).stored == events.size());
     const double put_ms = ms_since(t);
+    // The index complete: how far behind put() the indexer was.
+    {
+        const Connection c(nats);
+        REQUIRE(eventually([&] { return indexed(c) >= 100'000; }, 120s, 20ms));
+        std::printf("index: complete %.0f ms after put() returned\n", ms_since(t) - put_ms);
+    }
 
     // The same record bytes, as a plain async KV put (no index), into a bucket of their own.
-    Store raw_bucket = make_store(nats, "raw"); // creates KV_raw alike
+    {
+        const Connection c(nats); // as the store creates a bucket, with no indexer beside it
+        jsCtx* js = nullptr;
+        REQUIRE(natsConnection_JetStream(&js, c.client.get(), nullptr) == NATS_OK);
+        kv::open_bucket(eh::detail::nats::JetStream(js).get(), {"raw", 336h, false, 1});
+    }
     KvClient raw(nats, "raw");
     std::vector<std::string> subjects, values;
     const kv::Keys keys("raw", "");
@@ -388,7 +553,7 @@ TEST_CASE("nats-js-kv benchmark: put() vs raw async KV put, GetEvents of 100 ids
     po.MaxWait = 60'000;
     REQUIRE(js_PublishAsyncComplete(raw.js.get(), &po) == NATS_OK);
     const double raw_ms = ms_since(t);
-    std::printf("write: put() %.0f events/s (with index), raw async KV put of the same records %.0f/s\n",
+    std::printf("write: put() %.0f events/s (indexer running beside it), raw async KV put of the same records %.0f/s\n",
                 1e5 / put_ms * 1000, 1e5 / raw_ms * 1000);
 
     std::mt19937 rng(9);

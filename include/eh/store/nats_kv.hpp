@@ -9,25 +9,29 @@
 // per-key TTL, as in ocis), history 1, file storage (memory when persistence is disabled) and
 // the configured replicas, and so is the index stream (detail/nats_kv/bucket.hpp).
 //
-// Index. In a stream beside the bucket (detail/nats_kv/index.hpp): per batch, one message
-// per token of the payloads, on that token's own subject, listing (record key, timestamp) of
-// the events holding it. find_by_user() picks the user id's rarest token and reads only that
-// subject (never every key, as ocis does), then keeps the candidates whose payload holds the
-// id: exactly the reference scan (eh/index/tokens.hpp). Records ocis wrote have no index
-// lines: get() finds them, find_by_user() does not.
+// Writes. put() writes the records only, in one pipelined round per batch
+// (detail/nats_kv/pipeline.hpp): each published to $KV.<bucket>.<key> with "expected last
+// subject sequence 0", so a record is never overwritten and one stored already (a
+// redelivery, another daemon) is refused by the server and counted as a duplicate. Each
+// carries the event's timestamp in a header (Eh-Time), which ocis never reads. put() returns
+// only when JetStream acked every record (persisted, and replicated with replicas > 1).
 //
-// Writes. Three pipelined rounds per batch (detail/nats_kv/pipeline.hpp), never a round trip
-// per event: direct gets tell which ids are stored already (duplicates: nothing is written
-// for them, no index line added twice); then the index lines of the others; then their
-// records, published to $KV.<bucket>.<key> with "expected last subject sequence 0", so a
-// record is never overwritten and one stored meanwhile (another daemon) counts as a
-// duplicate. Index before record: a crash in between leaves lines without a record (which
-// the reader skips), never a record without lines; its redelivery writes the lines again,
-// which the reader merges by record key. put() returns only when JetStream acked every
-// message (persisted, and replicated with replicas > 1).
+// Index. An indexer thread (detail/nats_kv/indexer.hpp), started once the bucket is open,
+// follows the bucket's stream in sequence order and indexes every record, ours or ocis's,
+// into a stream beside the bucket (detail/nats_kv/index.hpp): postings (token, record
+// sequence) in 256 partitions by token, each posting once, in ranges of up to 4096 records
+// (shorter ones after a second). Several stores on one bucket take turns, a crashed one's
+// range is taken over.
 //
 // Reads. get() pipelines direct gets ($JS.API.DIRECT.GET.KV_<bucket>.<subject>): any server
-// of the bucket answers, with no consumer created.
+// of the bucket answers, with no consumer created. find_by_user() reads how far the index
+// goes (b) and the bucket's last sequence (L), then the partition of the user id's longest
+// word run (more runs while the candidates are many, intersected), and adds every record
+// after b: answers are exact however far the indexer lags (that tail costs a read per record:
+// about a second's worth of events, more while the indexer catches up). The candidates are
+// read by sequence and kept when they still are records of this table holding the id (the
+// reference scan's test, eh/index/match.hpp). An id without word characters has no token:
+// then every record is read (rare). Results are in timestamp order, then store order.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -38,8 +42,7 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <tuple>
-#include <unordered_map>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -55,9 +58,12 @@
 #include "eh/index/tokens.hpp"
 #include "eh/store/detail/nats_kv/bucket.hpp"
 #include "eh/store/detail/nats_kv/index.hpp"
+#include "eh/store/detail/nats_kv/indexer.hpp"
 #include "eh/store/detail/nats_kv/keys.hpp"
 #include "eh/store/detail/nats_kv/pipeline.hpp"
+#include "eh/store/detail/nats_kv/progress.hpp"
 #include "eh/store/detail/nats_kv/record.hpp"
+#include "eh/store/detail/nats_kv/replies.hpp"
 #include "eh/store/put_stats.hpp"
 #include "eh/store/settings.hpp"
 
@@ -71,16 +77,17 @@ struct NatsKvOptions {
     bool memory_storage = false; ///< disable_persistence
     int replicas = 1;
     std::chrono::milliseconds request_timeout{10'000}; ///< for all replies of one batch or query
+    detail::nats_kv::IndexerOptions indexer;           ///< range size, lease, poll interval
 };
 
 class NatsKvStore {
 public:
     static constexpr std::string_view name = "nats-js-kv";
 
-    /// Connects in the background; the bucket and index stream are opened (or created) on first use.
+    /// Connects in the background; the bucket and index stream are opened (or created) on
+    /// first use, and then the indexer starts.
     explicit NatsKvStore(NatsKvOptions options)
-        : options_(std::move(options)), keys_(options_.database, options_.table),
-          index_(options_.database),
+        : options_(std::move(options)), keys_(options_.database, options_.table), index_(options_.database),
           client_(std::make_unique<eh::detail::nats::Client>(options_.connection)),
           state_(std::make_unique<State>()) {}
 
@@ -102,111 +109,73 @@ public:
     /// Stores each event once by id (see "Writes" above); throws StoreError otherwise.
     template <class Codec>
     PutStats put(std::span<const Event> batch, const Codec& codec) {
-        using detail::nats_kv::Request;
         PutStats stats;
         const Timestamp now = SystemClock{}.now();
-        struct Item {
-            const Event* event;
-            std::string rk;
-            std::int64_t ts;
-        };
-        std::vector<Item> items;
-        std::vector<Request> requests;
+        std::vector<detail::nats_kv::Request> requests;
+        requests.reserve(batch.size());
+        std::string data;
         for (const Event& e : batch) {
             const Timestamp at = e.timestamp == Timestamp{} ? now : e.timestamp;
             if (at + options_.ttl <= now) {
                 ++stats.expired;
                 continue;
             }
-            items.push_back({&e, keys_.record_key(e.id), at.time_since_epoch().count()});
-            requests.push_back({keys_.direct_get_subject(items.back().rk), {}});
-        }
-        // 1. Which are stored already.
-        const auto existing = run(requests);
-        std::vector<const Item*> fresh;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (existing[i].data().empty())
-                fresh.push_back(&items[i]);
-            else
-                ++stats.duplicates;
-        }
-        if (fresh.empty()) return stats;
-        // 2. Their index lines.
-        detail::nats_kv::IndexBatch& lines = state_->lines;
-        lines.clear();
-        std::vector<index::Token> tokens;
-        for (const Item* item : fresh) {
-            tokens.clear();
-            index::tokenize(item->event->payload, tokens);
-            for (auto t : tokens) lines.add(index_.token(t), item->rk, item->ts);
-            lines.add(index_.all(), item->rk, item->ts);
-        }
-        requests.clear();
-        lines.for_each_message([&](const std::string& subject, std::uint64_t n) { return state_->counts.add(subject, n); },
-                               [&](const std::string& subject, std::string body) {
-                                   requests.push_back({subject, std::move(body)});
-                               });
-        const auto line_acks = run(requests);
-        for (std::size_t i = 0; i < line_acks.size(); ++i) check_ack(requests[i], line_acks[i]);
-        // 3. Their records, each only if its key is still new.
-        requests.clear();
-        std::string data;
-        for (const Item* item : fresh) {
             data.clear();
-            codec.encode(*item->event, data);
-            auto& r = requests.emplace_back(Request{keys_.record_subject(item->rk), {}, true});
-            detail::nats_kv::encode_record(*item->event, data, r.payload);
+            codec.encode(e, data);
+            auto& r = requests.emplace_back(detail::nats_kv::Request{
+                keys_.record_subject(keys_.record_key(e.id)), {}, 0,
+                {{detail::nats_kv::time_header, std::to_string(at.time_since_epoch().count())}}});
+            detail::nats_kv::encode_record(e, data, r.payload);
         }
         const auto acks = run(requests);
         for (std::size_t i = 0; i < acks.size(); ++i) {
-            if (acks[i].data().find("\"err_code\":10071") != std::string_view::npos) {
-                ++stats.duplicates; // wrong last sequence: stored meanwhile
-                continue;
+            const auto ack = detail::nats_kv::pub_ack(acks[i].data());
+            if (ack.wrong_last_sequence) {
+                ++stats.duplicates; // the key exists: stored before
+            } else if (ack.seq) {
+                ++stats.stored;
+            } else {
+                mark_failed();
+                throw StoreError("nats-js-kv: writing " + requests[i].subject + ": " +
+                                 (acks[i].data().empty() ? std::string("no stream answered (deleted?)")
+                                                         : std::string(acks[i].data())));
             }
-            check_ack(requests[i], acks[i]);
-            ++stats.stored;
         }
         return stats;
     }
 
-    /// Found events in request order; unknown ids are skipped. The record holds no
-    /// timestamp, so the events' timestamps are zero (as in ocis).
+    /// Found events in request order, each with its record's time (record_time()); unknown
+    /// ids are skipped.
     template <class Codec>
     std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) const {
         std::vector<detail::nats_kv::Request> requests;
         requests.reserve(ids.size());
         for (const auto& id : ids) requests.push_back({keys_.direct_get_subject(keys_.record_key(id)), {}});
         std::vector<Event> found;
-        for (const auto& reply : run(requests)) decode_into(found, codec, reply.data());
+        for (const auto& reply : run(requests)) decode_into(found, codec, reply);
         return found;
     }
 
-    /// Events whose payload holds user as a bounded literal, ordered by timestamp.
+    /// Events whose payload holds user as a bounded literal, by timestamp (see "Reads").
     template <class Codec>
     std::vector<Event> find_by_user(std::string_view user, const Codec& codec) const {
         std::vector<Event> found;
         if (user.empty()) return found;
-        std::unordered_map<std::string, std::int64_t> candidates; // record key -> timestamp, once each
-        if (const auto subject = candidate_source(user))
-            read_index(*subject, [&](std::string_view rk, std::int64_t ts) { candidates.emplace(rk, ts); });
         std::vector<detail::nats_kv::Request> requests;
-        std::vector<std::int64_t> stamps;
-        for (const auto& [rk, ts] : candidates) {
-            requests.push_back({keys_.direct_get_subject(rk), {}});
-            stamps.push_back(ts);
+        for (const auto seq : candidates(user))
+            requests.push_back({keys_.stream_direct_get(), detail::nats_kv::Keys::by_sequence(seq)});
+        for (const auto& reply : run(requests)) {
+            if (!decode_into(found, codec, reply)) continue;
+            const Event& e = found.back();
+            // Another table's record (one bucket may hold several), or a candidate only:
+            // another id shares the token.
+            if (detail::nats_kv::header(reply, "Nats-Subject") != keys_.record_subject(keys_.record_key(e.id)) ||
+                !index::contains_bounded(e.payload, user))
+                found.pop_back();
         }
-        const auto replies = run(requests);
-        for (std::size_t i = 0; i < replies.size(); ++i) {
-            if (!decode_into(found, codec, replies[i].data())) continue;
-            if (!index::contains_bounded(found.back().payload, user)) {
-                found.pop_back(); // a candidate only: another id shares the token
-                continue;
-            }
-            found.back().timestamp = Timestamp{std::chrono::nanoseconds{stamps[i]}};
-        }
-        std::sort(found.begin(), found.end(), [](const Event& a, const Event& b) {
-            return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id);
-        });
+        // Candidates came in store order: that breaks ties.
+        std::stable_sort(found.begin(), found.end(),
+                         [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
         return found;
     }
 
@@ -214,7 +183,7 @@ public:
     bool ready() const noexcept { return client_->connected() && state_->opened; }
 
     /// Called when the ingest loop is idle: opens the bucket as soon as NATS answers, so that
-    /// ready() does not wait for the first event. Never throws.
+    /// ready() does not wait for the first event (and the indexer starts). Never throws.
     void maintain() {
         try {
             open();
@@ -231,11 +200,12 @@ private:
         eh::detail::nats::JetStream js;
         detail::nats_kv::Bucket records;
         std::atomic<bool> opened{false};
-        detail::nats_kv::SubjectCounts counts; // put() only
-        detail::nats_kv::IndexBatch lines;    // put() only
+        std::optional<detail::nats_kv::Indexer> indexer;
+        std::jthread indexing; // last: stopped and joined before the indexer goes
     };
 
-    /// Opens the bucket and the index stream once connected; throws StoreError before that.
+    /// Opens the bucket and the index stream once connected, then starts the indexer;
+    /// throws StoreError before that.
     void open() const {
         if (state_->opened) return;
         std::lock_guard lock(state_->mutex);
@@ -253,6 +223,10 @@ private:
         detail::nats_kv::ensure_index_stream(state_->js.get(),
                                              {index_.stream(), options_.ttl, options_.memory_storage, replicas},
                                              index_.wildcard());
+        if (!state_->indexer) {
+            auto& indexer = state_->indexer.emplace(*client_, keys_, index_, options_.indexer);
+            state_->indexing = std::jthread([&indexer](std::stop_token stop) { indexer.run(stop); });
+        }
         state_->opened = true;
     }
     /// After a failure the bucket and stream are looked up again: they may have been deleted.
@@ -268,46 +242,80 @@ private:
         }
     }
 
-    /// Throws unless ack is a pub ack without error.
-    void check_ack(const detail::nats_kv::Request& r, const eh::detail::nats::Message& ack) const {
-        if (!ack.data().empty() && ack.data().find("\"error\"") == std::string_view::npos) return;
-        mark_failed();
-        throw StoreError("nats-js-kv: writing " + r.subject + ": " +
-                         (ack.data().empty() ? std::string("no stream answered (deleted?)") : std::string(ack.data())));
-    }
-
-    /// Where user's candidates are: the lines of its rarest token (by the hint heading the
-    /// token's last index message; then the longest), or, for an id without word characters,
-    /// of all events: that subject; none when some token of the id is in no event (then
-    /// neither is the id).
-    std::optional<std::string> candidate_source(std::string_view user) const {
-        std::vector<std::pair<std::string_view, index::Token>> runs;
-        index::for_each_word_run(user, [&](std::string_view r) { runs.emplace_back(r, index::token_hash(r)); });
-        std::vector<std::string> subjects;
-        for (const auto& r : runs) subjects.push_back(index_.token(r.second));
-        if (runs.empty()) subjects.push_back(index_.all());
-        std::vector<detail::nats_kv::Request> requests;
-        for (const auto& subject : subjects)
-            requests.push_back({index_.direct_get(), detail::nats_kv::IndexNames::last_of(subject)});
-        const auto replies = run(requests);
-        std::size_t best = 0;
-        for (std::size_t i = 0; i < replies.size(); ++i) {
-            if (replies[i].data().empty()) return std::nullopt;
-            const auto key = [&](std::size_t k) {
-                return std::pair(detail::nats_kv::head_count(replies[k].data()),
-                                 runs.empty() ? 0 : -std::ssize(runs[k].first));
-            };
-            if (key(i) < key(best)) best = i;
+    /// The sequences of the records that may hold user, ascending: from the index up to
+    /// where it is complete, then every record after.
+    std::vector<std::uint64_t> candidates(std::string_view user) const {
+        namespace kv = detail::nats_kv;
+        const auto replies = run({{index_.direct_get(), kv::IndexNames::last_of(index_.progress())}, {keys_.stream_info(), {}}});
+        const auto bucket = kv::stream_range(replies[1].data());
+        if (!bucket) {
+            mark_failed();
+            throw StoreError("nats-js-kv: reading the stream info of KV_" + keys_.bucket() + ": " +
+                             std::string(replies[1].data()));
         }
-        return subjects[best];
+        std::uint64_t indexed = 0; // the index holds every record up to here
+        if (kv::direct_get_sequence(replies[0]))
+            if (const auto p = kv::Progress::parse(replies[0].data())) indexed = p->done;
+
+        // The id's distinct tokens, longest run first: the likeliest to be rare.
+        std::vector<std::pair<std::size_t, index::Token>> runs;
+        index::for_each_word_run(user, [&](std::string_view r) { runs.emplace_back(r.size(), index::token_hash(r)); });
+        std::ranges::sort(runs, std::greater{});
+        std::vector<std::uint64_t> seqs;
+        if (runs.empty()) {
+            indexed = 0; // no token: every record is a candidate
+        } else if (indexed > 0) {
+            seqs = indexed_candidates(runs, indexed);
+        }
+        for (std::uint64_t seq = std::max(indexed + 1, bucket->first); seq <= bucket->last; ++seq) seqs.push_back(seq);
+        return seqs;
     }
 
-    /// Calls f(record key, timestamp) for every line on subject: an ordered consumer on
-    /// that literal subject, so only its messages travel.
+    /// The records up to indexed holding every token of runs, ascending; the partitions
+    /// are read one by one, longest run first, until the candidates are few.
+    std::vector<std::uint64_t> indexed_candidates(const std::vector<std::pair<std::size_t, index::Token>>& runs,
+                                                  std::uint64_t indexed) const {
+        namespace kv = detail::nats_kv;
+        constexpr std::size_t few = 128; // fewer than this: reading them beats reading another partition
+        std::vector<std::pair<index::Token, std::uint64_t>> postings; // of the runs' tokens, from the partitions read
+        std::vector<unsigned> read;
+        std::vector<std::uint64_t> result;
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            const index::Token t = runs[i].second;
+            if (const unsigned k = kv::partition_of(t); std::ranges::find(read, k) == read.end()) {
+                read.push_back(k);
+                read_partition(k, [&](index::Token pt, std::uint64_t seq) {
+                    if (seq <= indexed && std::ranges::any_of(runs, [&](const auto& r) { return r.second == pt; }))
+                        postings.emplace_back(pt, seq);
+                });
+            }
+            std::vector<std::uint64_t> with;
+            for (const auto& [pt, seq] : postings)
+                if (pt == t) with.push_back(seq);
+            std::ranges::sort(with);
+            with.erase(std::unique(with.begin(), with.end()), with.end()); // robust to a posting stored twice
+            if (i == 0) {
+                result = std::move(with);
+            } else {
+                std::vector<std::uint64_t> both;
+                std::ranges::set_intersection(result, with, std::back_inserter(both));
+                result = std::move(both);
+            }
+            if (result.size() < few) break;
+        }
+        return result;
+    }
+
+    /// Calls f(token, record sequence) for every posting of partition k: an ordered
+    /// consumer on that literal subject, so only its messages travel, read up to the last
+    /// message it has now.
     template <class F>
-    void read_index(const std::string& subject, F&& f) const {
-        open();
+    void read_partition(unsigned k, F&& f) const {
         namespace n = eh::detail::nats;
+        namespace kv = detail::nats_kv;
+        const std::string subject = index_.partition(k);
+        const auto last = kv::direct_get_sequence(run({{index_.direct_get(), kv::IndexNames::last_of(subject)}})[0]);
+        if (!last) return; // no postings in this partition
         jsSubOptions so;
         jsSubOptions_Init(&so);
         so.Stream = index_.stream().c_str();
@@ -327,22 +335,26 @@ private:
             if (auto s = n::status(natsSubscription_NextMsg(&m, raw, std::max<std::int64_t>(left.count(), 1))); !s)
                 throw StoreError("nats-js-kv: reading the index (" + subject + "): " + s.text);
             n::Message msg(m);
-            detail::nats_kv::for_each_line(msg.data(), f);
+            kv::for_each_posting(msg.data(), f);
             jsMsgMetaData* meta = nullptr;
             if (natsMsg_GetMetaData(&meta, m) != NATS_OK) continue;
-            const bool last = meta->NumPending == 0;
+            const bool done = meta->Sequence.Stream >= *last || meta->NumPending == 0;
             jsMsgMetaData_Destroy(meta);
-            if (last) return;
+            if (done) return;
         }
     }
 
-    /// Decodes a record onto found; false (and nothing added) when value is empty (no such
-    /// key, or deleted) or not a record of a StoreEvent.
+    /// Decodes the record of a direct get's reply onto found, its time from the reply;
+    /// false (and nothing added) when there is none (no such key, or deleted) or it is not a
+    /// record of a StoreEvent.
     template <class Codec>
-    static bool decode_into(std::vector<Event>& found, const Codec& codec, std::string_view value) {
+    static bool decode_into(std::vector<Event>& found, const Codec& codec, const eh::detail::nats::Message& reply) {
         thread_local std::string data;
-        if (value.empty() || !detail::nats_kv::decode_record(value, data)) return false;
-        if (codec.decode(data, found.emplace_back()) == DecodeError::ok) return true;
+        if (reply.data().empty() || !detail::nats_kv::decode_record(reply.data(), data)) return false;
+        if (codec.decode(data, found.emplace_back()) == DecodeError::ok) {
+            found.back().timestamp = detail::nats_kv::record_time(reply);
+            return true;
+        }
         found.pop_back();
         return false;
     }
@@ -351,7 +363,7 @@ private:
     detail::nats_kv::Keys keys_;
     detail::nats_kv::IndexNames index_;
     std::unique_ptr<eh::detail::nats::Client> client_; // behind pointers: the store stays movable
-    std::unique_ptr<State> state_;
+    std::unique_ptr<State> state_;                     // after the client: the indexer stops first
 };
 
 } // namespace eh::store

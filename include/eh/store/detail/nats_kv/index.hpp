@@ -1,35 +1,39 @@
 #pragma once
 // The user index: a JetStream stream "<bucket>-index" beside the bucket (same max age,
 // storage and replicas, direct get allowed), subjects eh-index.<bucket>.>, which an ocis
-// reader never opens. Per batch, one message per token of its payloads (eh/index/tokens.hpp):
-//   eh-index.<bucket>.t.<token hex>   "#<events with the token so far>" then a line
-//                                     "<record key> <timestamp ns>" per event
-//   eh-index.<bucket>.a               the same for every event: the candidates when the
-//                                     user id has no word characters
-// A token's events are the lines of its own literal subject: the server finds those messages
-// through its per-subject index, so a lookup reads them and nothing else. The count at the
-// head of the last message (direct get, last by subject) tells a reader which token of a
-// user id is rarest; it is this writer's count, a hint, never needed for exactness.
+// reader never opens. The indexer (indexer.hpp) fills it from the bucket's own stream, in
+// ranges of record sequences:
+//   eh-index.<bucket>.w        progress (progress.hpp): the last message says up to which
+//                              record sequence the index is complete, or who is indexing
+//                              which range right now
+//   eh-index.<bucket>.p.<k>    per range, one message per partition k holding postings
+//                              (token, record sequence) of the tokens whose hash falls in k;
+//                              its header Eh-Range names the range
+// A user query reads only the partition of its token (the server finds that subject's
+// messages through its per-subject index), a 1/partitions share of all postings, in one
+// message per range: partition messages are not merged (compacted) yet.
+//
+// Partition body, little-endian: the range's first sequence (u64), then per token in the
+// partition: token (u64), count (u32), count offsets from that first sequence (u32 each).
+// A token is written once per range and a record once per token (tokenize() deduplicates).
 #include <algorithm>
-#include <charconv>
-#include <chrono>
 #include <cstdint>
-#include <map>
+#include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "eh/index/tokens.hpp"
 
 namespace eh::store::detail::nats_kv {
 
-inline std::string token_hex(index::Token t) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s(16, '0');
-    for (int i = 15; i >= 0; --i, t >>= 4) s[static_cast<std::size_t>(i)] = digits[t & 15];
-    return s;
-}
+/// Changing it changes where every token is: readers and writers of a bucket must agree.
+inline constexpr unsigned partitions = 256;
+
+/// The token's top byte (token_hash() mixes every input bit into it).
+constexpr unsigned partition_of(index::Token t) noexcept { return static_cast<unsigned>(t >> 56); }
 
 class IndexNames {
 public:
@@ -39,9 +43,9 @@ public:
 
     const std::string& stream() const noexcept { return stream_; }
     std::string wildcard() const { return prefix_ + ">"; }
-    std::string token(index::Token t) const { return prefix_ + "t." + token_hex(t); }
-    std::string all() const { return prefix_ + "a"; }
-    /// A direct get of the last message on subject.
+    std::string progress() const { return prefix_ + "w"; }
+    std::string partition(unsigned k) const { return prefix_ + "p." + std::to_string(k); }
+    /// A direct get of the last message on a subject: this subject, with last_of(subject).
     const std::string& direct_get() const noexcept { return direct_get_; }
     static std::string last_of(std::string_view subject) {
         return R"({"last_by_subj":")" + std::string(subject) + R"("})";
@@ -51,61 +55,83 @@ private:
     std::string stream_, prefix_, direct_get_;
 };
 
-/// One batch's index messages, by subject, each headed by the count of events so far.
-class IndexBatch {
-public:
-    void add(const std::string& subject, std::string_view rk, std::int64_t ts) {
-        std::string& body = lines_[subject];
-        body.append(rk).append(" ").append(std::to_string(ts)).append("\n");
-    }
-    /// Calls f(subject, body) per message; count(subject, lines) gives the count heading it.
-    template <class Count, class F>
-    void for_each_message(Count&& count, F&& f) const {
-        for (const auto& [subject, lines] : lines_) {
-            const auto n = static_cast<std::uint64_t>(std::count(lines.begin(), lines.end(), '\n'));
-            f(subject, "#" + std::to_string(count(subject, n)) + "\n" + lines);
-        }
-    }
-    void clear() { lines_.clear(); }
-
-private:
-    std::map<std::string, std::string> lines_;
-};
-
-/// How many events this writer has seen with each subject (the hint above), in bounded
-/// memory: past max_counted subjects the counting starts over.
-class SubjectCounts {
-public:
-    std::uint64_t add(const std::string& subject, std::uint64_t n) {
-        if (counts_.size() >= max_counted && !counts_.contains(subject)) counts_.clear();
-        return counts_[subject] += n;
-    }
-
-private:
-    static constexpr std::size_t max_counted = 1 << 20;
-    std::unordered_map<std::string, std::uint64_t> counts_;
-};
-
-/// The count heading an index message ("#<n>"); 0 when there is none.
-inline std::uint64_t head_count(std::string_view body) {
-    std::uint64_t n = 0;
-    if (body.starts_with('#')) std::from_chars(body.data() + 1, body.data() + body.size(), n);
-    return n;
+/// The header naming the range of record sequences a partition message indexes.
+inline constexpr const char* range_header = "Eh-Range";
+inline std::string range_name(std::uint64_t first, std::uint64_t last) {
+    return std::to_string(first) + "-" + std::to_string(last);
 }
 
-/// Calls f(record key, timestamp ns) for each line of an index message.
-template <class F>
-void for_each_line(std::string_view body, F&& f) {
-    while (!body.empty()) {
-        const auto end = body.find('\n');
-        std::string_view line = body.substr(0, end);
-        body = end == std::string_view::npos ? std::string_view{} : body.substr(end + 1);
-        const auto space = line.find(' ');
-        if (space == std::string_view::npos) continue; // the head
-        std::int64_t ts = 0;
-        std::from_chars(line.data() + space + 1, line.data() + line.size(), ts);
-        f(line.substr(0, space), ts);
+namespace postings_detail {
+template <class T>
+void put_le(std::string& out, T v) {
+    char b[sizeof(T)];
+    std::memcpy(b, &v, sizeof(T)); // x86 is little-endian
+    out.append(b, sizeof(T));
+}
+template <class T>
+bool get_le(std::string_view& in, T& v) {
+    if (in.size() < sizeof(T)) return false;
+    std::memcpy(&v, in.data(), sizeof(T));
+    in.remove_prefix(sizeof(T));
+    return true;
+}
+} // namespace postings_detail
+
+/// One range's postings, split into partition bodies.
+class RangePostings {
+public:
+    explicit RangePostings(std::uint64_t first) : first_(first) {}
+
+    void add(index::Token t, std::uint64_t seq) { postings_.emplace_back(t, static_cast<std::uint32_t>(seq - first_)); }
+
+    /// Calls f(partition, body) for each partition that holds postings, in partition order.
+    template <class F>
+    void for_each_partition(F&& f) {
+        using postings_detail::put_le;
+        std::sort(postings_.begin(), postings_.end(), [](const auto& a, const auto& b) {
+            return std::tuple(partition_of(a.first), a.first, a.second) <
+                   std::tuple(partition_of(b.first), b.first, b.second);
+        });
+        std::string body;
+        for (std::size_t i = 0; i < postings_.size();) {
+            const unsigned k = partition_of(postings_[i].first);
+            body.clear();
+            put_le(body, first_);
+            for (; i < postings_.size() && partition_of(postings_[i].first) == k;) {
+                const index::Token t = postings_[i].first;
+                std::size_t end = i;
+                while (end < postings_.size() && postings_[end].first == t) ++end;
+                put_le(body, t);
+                put_le(body, static_cast<std::uint32_t>(end - i));
+                for (; i < end; ++i) put_le(body, postings_[i].second);
+            }
+            f(k, std::as_const(body));
+        }
     }
+
+private:
+    std::uint64_t first_;
+    std::vector<std::pair<index::Token, std::uint32_t>> postings_;
+};
+
+/// Calls f(token, record sequence) for each posting of a partition body; false when the
+/// body is malformed (the postings before the fault were passed on).
+template <class F>
+bool for_each_posting(std::string_view body, F&& f) {
+    using postings_detail::get_le;
+    std::uint64_t first = 0;
+    if (!get_le(body, first)) return false;
+    while (!body.empty()) {
+        index::Token t = 0;
+        std::uint32_t n = 0;
+        if (!get_le(body, t) || !get_le(body, n) || body.size() / sizeof(std::uint32_t) < n) return false;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            std::uint32_t offset = 0;
+            get_le(body, offset);
+            f(t, first + offset);
+        }
+    }
+    return true;
 }
 
 } // namespace eh::store::detail::nats_kv

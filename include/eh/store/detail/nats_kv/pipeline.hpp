@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nats/nats.h>
@@ -22,8 +24,10 @@ namespace eh::store::detail::nats_kv {
 struct Request {
     std::string subject;
     std::string payload;
-    /// Publish with "Nats-Expected-Last-Subject-Sequence: 0": stored only if the key is new.
-    bool only_if_new = false;
+    /// Publish with "Nats-Expected-Last-Subject-Sequence": stored only if the subject's last
+    /// message has this sequence (0: only if the subject is new), else error 10071.
+    std::optional<std::uint64_t> expected_last_subject_seq{};
+    std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 /// Sends every request and returns the replies in request order (each an owned message).
@@ -57,7 +61,10 @@ inline std::vector<eh::detail::nats::Message> run_pipeline(natsConnection* nc, c
                 s != NATS_OK)
                 fail("creating a message", s);
             n::Msg msg(m);
-            if (r.only_if_new) natsMsgHeader_Set(m, "Nats-Expected-Last-Subject-Sequence", "0");
+            if (r.expected_last_subject_seq)
+                natsMsgHeader_Set(m, "Nats-Expected-Last-Subject-Sequence",
+                                  std::to_string(*r.expected_last_subject_seq).c_str());
+            for (const auto& [key, value] : r.headers) natsMsgHeader_Set(m, key.c_str(), value.c_str());
             if (auto s = natsConnection_PublishMsg(nc, m); s != NATS_OK) fail("sending " + r.subject, s);
         }
         if (auto s = natsConnection_Flush(nc); s != NATS_OK) fail("sending", s);
