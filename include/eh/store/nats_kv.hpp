@@ -21,7 +21,9 @@
 // into a stream beside the bucket (detail/nats_kv/index.hpp): postings (token, record
 // sequence) in 256 partitions by token, each posting once, in ranges of up to 4096 records
 // (shorter ones after a second). Several stores on one bucket take turns, a crashed one's
-// range is taken over.
+// range is taken over. It runs at the lowest CPU priority and gives way to this store's
+// writes: during a burst it claims no range until the burst ends or the index lags by
+// IndexerOptions::max_lag records (the writes are the acked path; the index may follow).
 //
 // Reads. get() pipelines direct gets ($JS.API.DIRECT.GET.KV_<bucket>.<subject>): any server
 // of the bucket answers, with no consumer created. find_by_user() reads how far the index
@@ -127,6 +129,7 @@ public:
                 {{detail::nats_kv::time_header, std::to_string(at.time_since_epoch().count())}}});
             detail::nats_kv::encode_record(e, data, r.payload);
         }
+        state_->last_put.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
         const auto acks = run(requests);
         for (std::size_t i = 0; i < acks.size(); ++i) {
             const auto ack = detail::nats_kv::pub_ack(acks[i].data());
@@ -200,6 +203,7 @@ private:
         eh::detail::nats::JetStream js;
         detail::nats_kv::Bucket records;
         std::atomic<bool> opened{false};
+        std::atomic<std::int64_t> last_put{0}; // steady clock ticks: the indexer gives way to writes
         std::optional<detail::nats_kv::Indexer> indexer;
         std::jthread indexing; // last: stopped and joined before the indexer goes
     };
@@ -224,7 +228,7 @@ private:
                                              {index_.stream(), options_.ttl, options_.memory_storage, replicas},
                                              index_.wildcard());
         if (!state_->indexer) {
-            auto& indexer = state_->indexer.emplace(*client_, keys_, index_, options_.indexer);
+            auto& indexer = state_->indexer.emplace(*client_, keys_, index_, state_->last_put, options_.indexer);
             state_->indexing = std::jthread([&indexer](std::stop_token stop) { indexer.run(stop); });
         }
         state_->opened = true;

@@ -1,15 +1,13 @@
 #pragma once
-// A thread that runs a job whenever it is poked, at the lowest CPU priority: work that may
-// lag (building the user index) never takes a core from the ingest loop or the NATS
-// client, and uses what they leave idle.
+// A thread that runs a job whenever it is poked, at the lowest CPU priority
+// (eh/detail/background_priority.hpp): work that may lag, building the user index.
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <stop_token>
 #include <thread>
 
-#include <sys/resource.h>
-#include <unistd.h>
+#include "eh/detail/background_priority.hpp"
 
 namespace eh::store::detail::memory {
 
@@ -34,7 +32,7 @@ public:
 
 private:
     void run(std::stop_token stop) {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19); // Linux: per thread; best effort
+        eh::detail::lower_this_thread_priority();
         while (!stop.stop_requested()) {
             {
                 std::unique_lock lock(mutex_);

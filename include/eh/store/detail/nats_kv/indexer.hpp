@@ -27,6 +27,7 @@
 // the store uses.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -42,6 +43,7 @@
 #include <spdlog/spdlog.h>
 
 #include "eh/codec/ocis_store_event.hpp"
+#include "eh/detail/background_priority.hpp"
 #include "eh/detail/nats/connect.hpp"
 #include "eh/detail/nats/pacing.hpp"
 #include "eh/error.hpp"
@@ -62,16 +64,24 @@ struct IndexerOptions {
     std::chrono::milliseconds gather{1'000};    ///< how long a range may wait to fill up
     std::chrono::milliseconds idle{50};         ///< poll interval when caught up or waiting
     std::chrono::milliseconds timeout{5'000};   ///< for all replies of one round
+    /// While this instance's put() wrote within give_way, no new range is claimed unless the
+    /// index lags by max_lag records or more: a burst is stored first, indexed after.
+    std::chrono::milliseconds give_way{250};
+    std::uint64_t max_lag = 50'000;
 };
 
 class Indexer {
 public:
-    Indexer(const eh::detail::nats::Client& client, Keys keys, IndexNames names, IndexerOptions options = {})
-        : client_(client), keys_(std::move(keys)), names_(std::move(names)), options_(options),
+    /// last_put: when this instance's put() last wrote (steady clock ticks), read to give way.
+    Indexer(const eh::detail::nats::Client& client, Keys keys, IndexNames names, const std::atomic<std::int64_t>& last_put,
+            IndexerOptions options = {})
+        : client_(client), keys_(std::move(keys)), names_(std::move(names)), last_put_(last_put), options_(options),
           owner_(random_owner()) {}
 
-    /// Indexes until stop is requested; errors are logged (throttled) and retried.
+    /// Indexes until stop is requested, at the lowest CPU priority; errors are logged
+    /// (throttled) and retried.
     void run(std::stop_token stop) {
+        eh::detail::lower_this_thread_priority();
         std::mutex m;
         std::condition_variable_any wake;
         eh::detail::nats::Throttle error_log{std::chrono::seconds{10}};
@@ -113,6 +123,7 @@ public:
             first = std::max(state.done + 1, bucket->first); // older records expired
             last = std::min(bucket->last, state.done + options_.range);
             if (first > last) return false; // caught up
+            if (writing() && bucket->last - state.done < options_.max_lag) return false;
             if (last - first + 1 < options_.range && !short_range_seen_.for_at_least(first, options_.gather))
                 return false;
         }
@@ -122,6 +133,11 @@ public:
     }
 
 private:
+    bool writing() const {
+        const std::chrono::steady_clock::duration since_epoch{last_put_.load(std::memory_order_relaxed)};
+        return std::chrono::steady_clock::now() - std::chrono::steady_clock::time_point(since_epoch) < options_.give_way;
+    }
+
     std::vector<eh::detail::nats::Message> run(const std::vector<Request>& requests) const {
         return run_pipeline(client_.get(), requests, options_.timeout);
     }
@@ -241,6 +257,7 @@ private:
     const eh::detail::nats::Client& client_;
     Keys keys_;
     IndexNames names_;
+    const std::atomic<std::int64_t>& last_put_;
     IndexerOptions options_;
     std::string owner_;
     eh::codec::OcisStoreEvent codec_;
