@@ -9,18 +9,20 @@
 // Index. It lives in another logical database (index_db, default 1), because with the
 // default empty table ocis lists every key of database 0 as an event: no key prefix there
 // would stay out of its way. Another database is replicated like database 0 and covered by
-// the same WAIT. Per token of the payload (eh/index/tokens.hpp) one sorted set, member id,
-// score the timestamp in µs; it expires with its newest member and loses its expired members
-// whenever it is written (names: detail/redis/keys.hpp). find_by_user() takes the members of
-// the user id's rarest token and keeps the events whose payload holds the id: exactly the
-// reference scan. A token in more than max(index_token_cap, a quarter of all) events (JSON
-// keys, the idp, the storage id) is dropped from the index for good: it would never be the
-// rarest, and it made up most of the index (detail/redis/write_batch.hpp). Records ocis wrote
-// carry no index entries: get() finds them, find_by_user() does not.
+// the same WAIT. Each batch appends one blob per partition of the index (64, by token hash):
+// the postings (token, event) of the events it stored whose tokens (eh/index/tokens.hpp) fall
+// in that partition; and one list of its events' ids and timestamps (names:
+// detail/redis/keys.hpp, bytes: detail/redis/postings.hpp). So a batch costs about 130 index
+// commands whatever its events hold, and the index expires window by window with its events.
+// find_by_user() reads the partition of the user id's longest word run (more when that run is
+// common), takes the events under the run, and keeps those whose payload holds the id:
+// exactly the reference scan. Records ocis wrote carry no index entries: get() finds them,
+// find_by_user() does not.
 //
-// Writes. A batch is one EVAL (detail/redis/write_batch.hpp): SET NX EX per event, index
-// entries for exactly the events it stored, atomically; then WAIT and ROLE in the same
-// pipeline: one round trip per batch. An id already stored is counted as a duplicate.
+// Writes. A batch is a check (which records exist) and then one MULTI/EXEC: SET NX EX per
+// missing record and the index entries of exactly those events, then WAIT and ROLE in the same
+// pipeline: two round trips per batch (per 4096 events of a larger one); see
+// detail/redis/write_batch.hpp. An id already stored is counted as a duplicate.
 //
 // Guarantee. put() returns (and so the batch is acked) only after the master stored the
 // batch AND at least min_replicas replicas acknowledged it (WAIT). By default that is 1 when
@@ -36,7 +38,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -78,9 +79,6 @@ struct RedisSentinelOptions {
     std::chrono::milliseconds command_timeout{5000};  ///< each socket read or write on the master
     std::chrono::milliseconds health_interval{1000};  ///< maintain(): how often an idle store checks the master
     std::size_t mget_chunk = 1000;                    ///< ids per MGET in get()
-    /// A token in more events than this (and a quarter of all) leaves the index; a user id
-    /// made only of such tokens is looked up among all events.
-    std::size_t index_token_cap = 10'000;
 };
 
 class RedisSentinelStore {
@@ -115,17 +113,13 @@ public:
             else
                 ++stats.expired;
         }
-        if (scratch.writable.empty()) return stats;
-        const auto& eval = scratch.batch.build(scratch.writable, codec, keys_, options_.index_db, cutoff(now),
-                                               options_.index_token_cap, *saturated_);
-        std::vector<index::Token> saturated;
-        const std::size_t stored = pool_->run([&](detail::redis::MasterLink& link) {
-            saturated.clear();
-            return write(link, eval, scratch.batch, saturated);
-        });
-        saturated_->add(saturated); // only now: the batch, and so the saturation, is replicated
-        stats.stored = stored;
-        stats.duplicates = scratch.writable.size() - stored;
+        for (std::size_t i = 0; i < scratch.writable.size(); i += detail::redis::max_events_per_batch) {
+            const auto part = std::span(scratch.writable)
+                                  .subspan(i, std::min(detail::redis::max_events_per_batch, scratch.writable.size() - i));
+            scratch.batch.build(part, codec, keys_, options_.index_db, detail::redis::window_width(options_.ttl));
+            stats.stored += pool_->run([&](detail::redis::MasterLink& link) { return write(link, scratch.batch); });
+        }
+        stats.duplicates = scratch.writable.size() - stats.stored;
         return stats;
     }
 
@@ -160,7 +154,7 @@ public:
         std::vector<Event> found;
         if (user.empty()) return found;
         detail::redis::Command lookup;
-        detail::redis::build_user_lookup(lookup, user, keys_, options_.index_db, cutoff(SystemClock{}.now()));
+        detail::redis::build_user_lookup(lookup, user, keys_, options_.index_db);
         auto reply = pool_->run(
             [&](detail::redis::MasterLink& link) { return link.conn.call(lookup, "looking up the events of a user"); });
         for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
@@ -205,24 +199,21 @@ private:
         detail::redis::WriteBatch batch;
     };
 
-    std::int64_t cutoff(Timestamp now) const { return detail::redis::micros(now - options_.ttl); }
-
-    /// The write, WAIT and ROLE of one batch, pipelined; returns how many events were stored
-    /// and appends the tokens the batch found saturated to saturated.
-    std::size_t write(detail::redis::MasterLink& link, const detail::redis::Command& eval,
-                      const detail::redis::WriteBatch& batch, std::vector<index::Token>& saturated) const {
+    /// The check and write of one batch, then its WAIT and ROLE in the same pipeline as the
+    /// write; returns how many events were stored.
+    std::size_t write(detail::redis::MasterLink& link, detail::redis::WriteBatch& batch) const {
         using detail::redis::Command;
         const std::size_t want = options_.min_replicas.value_or(std::min<std::size_t>(link.replicas, 1));
-        link.conn.append(eval);
+        batch.append_check(link.conn);
+        batch.read_check(link.conn);
+        batch.append_store(link.conn);
         if (want > 0) link.conn.append(Command("WAIT", want, options_.wait_timeout.count()));
         link.conn.append(Command("ROLE"));
         // Read every reply before judging any: the connection stays in step whatever they say.
-        auto stored = link.conn.read();
+        auto written = batch.read_store(link.conn);
         auto acked = want > 0 ? link.conn.read() : detail::redis::Reply{};
         auto role = link.conn.read();
-        const auto count = batch.read(*link.conn.expect(std::move(stored), "storing the batch"),
-                                      [&](index::Token t) { saturated.push_back(t); });
-        if (!count) throw StoreError("redis " + link.conn.peer() + ": unexpected reply to the batch");
+        const std::size_t count = batch.stored(std::move(written), link.conn);
         link.replicas = detail::redis::replicas_in_role(*link.conn.expect(std::move(role), "ROLE"), link.conn.peer());
         if (want > 0) {
             acked = link.conn.expect(std::move(acked), "WAIT");
@@ -231,7 +222,7 @@ private:
                                  std::to_string(want) + " replicas acknowledged the batch within " +
                                  std::to_string(options_.wait_timeout.count()) + " ms; the batch is refused (a retry is safe: writes are idempotent)");
         }
-        return *count;
+        return count;
     }
 
     /// Decodes a record onto found; false (and nothing added) when it is not a StoreEvent,
@@ -243,16 +234,15 @@ private:
         return false;
     }
 
-    static Timestamp timestamp_of(std::string_view score) {
-        double micros = 0; // Redis prints a score as a double; µs since 1970 are exact in one
-        std::from_chars(score.data(), score.data() + score.size(), micros);
-        return Timestamp{std::chrono::microseconds{std::llround(micros)}};
+    static Timestamp timestamp_of(std::string_view digits) {
+        std::int64_t micros = 0;
+        std::from_chars(digits.data(), digits.data() + digits.size(), micros);
+        return Timestamp{std::chrono::microseconds{micros}};
     }
 
     RedisSentinelOptions options_;
     detail::redis::IndexKeys keys_;
     std::unique_ptr<detail::redis::MasterPool> pool_; // behind pointers: the store stays movable
-    std::unique_ptr<detail::redis::KnownSaturated> saturated_ = std::make_unique<detail::redis::KnownSaturated>();
     std::chrono::steady_clock::time_point next_health_check_{};
 };
 

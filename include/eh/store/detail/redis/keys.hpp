@@ -1,17 +1,22 @@
 #pragma once
 // Where the store's own data lives. The events are exactly ocis's records, key table + id in
 // database 0; everything else is in the index database, under names with the table in them,
-// so that stores with different tables can share one Redis:
-//   eh:<table>:t:<16 hex digits>   one sorted set per index token: member id, score timestamp (µs)
-//   eh:<table>:all                 every event, the same way (candidates when no token helps)
-//   eh:<table>:saturated           the token keys dropped from the index (see write_batch.hpp)
-//   eh:<table>:seq                 a counter every batch increments (see write_batch.hpp)
-// A token key ends in 16 hex digits and the others do not, so no two tables' names collide.
-#include <cstdint>
+// so that stores with different tables can share one Redis (the bytes: postings.hpp):
+//   eh:<table>:p:<k>:<end>  partition k of the index, for the batches whose events all expire by
+//                           <end> (seconds since 1970, a multiple of the window width): a list,
+//                           one blob per batch; the list expires at <end>, as a whole
+//   eh:<table>:w            the windows' ends: a sorted set, score = member = <end>
+//   eh:<table>:b:<number>   the events of batch <number> (16 digits): a list, per event its
+//                           timestamp (µs, 16 digits) and id; empty for one it did not store
+//   eh:<table>:seq          the batch numbers; every batch increments it (see write_batch.hpp)
+// Another table's names differ in what follows its prefix: `p:`, `b:`, `w` and `seq` never
+// take one another's place, and only a batch list ends in `b:` and digits alone.
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "eh/index/tokens.hpp"
+#include "eh/store/detail/redis/postings.hpp"
 
 namespace eh::store::detail::redis {
 
@@ -21,23 +26,32 @@ inline constexpr std::string_view events_db = "0";
 class IndexKeys {
 public:
     explicit IndexKeys(std::string_view table)
-        : table_(table), prefix_("eh:" + table_ + ":"), all_(prefix_ + "all"), saturated_(prefix_ + "saturated"),
-          seq_(prefix_ + "seq") {}
-
-    std::string token(index::Token t) const {
-        static constexpr char digits[] = "0123456789abcdef";
-        std::string key = prefix_ + "t:";
-        for (int shift = 60; shift >= 0; shift -= 4) key += digits[(t >> shift) & 15];
-        return key;
+        : table_(table), prefix_("eh:" + table_ + ":"), batch_(prefix_ + "b:"), windows_(prefix_ + "w"),
+          seq_(prefix_ + "seq") {
+        for (std::size_t k = 0; k < partitions; ++k) partitions_.push_back(prefix_ + "p:" + std::to_string(k) + ":");
     }
+
     /// The prefix of the records' keys in database 0.
     const std::string& table() const noexcept { return table_; }
-    const std::string& all() const noexcept { return all_; }
-    const std::string& saturated() const noexcept { return saturated_; }
+    /// Partition k's lists' names without their window's end.
+    const std::string& partition(std::size_t k) const noexcept { return partitions_[k]; }
+    const std::string& windows() const noexcept { return windows_; }
+    /// The batch lists' names without their number.
+    const std::string& batch() const noexcept { return batch_; }
+    /// A SCAN pattern that matches every batch list (and maybe other names: check the digits).
+    std::string batch_pattern() const {
+        std::string glob;
+        for (char c : batch_) {
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') glob += '\\';
+            glob += c;
+        }
+        return glob + '*';
+    }
     const std::string& seq() const noexcept { return seq_; }
 
 private:
-    std::string table_, prefix_, all_, saturated_, seq_;
+    std::string table_, prefix_, batch_, windows_, seq_;
+    std::vector<std::string> partitions_;
 };
 
 } // namespace eh::store::detail::redis

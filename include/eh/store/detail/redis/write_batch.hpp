@@ -1,95 +1,44 @@
 #pragma once
-// A batch of events as one EVAL: the records and their index entries in one round trip,
-// atomically. Each event is written with SET NX EX, and only the events that SET stored are
-// added to the index, so a redelivered id counts as a duplicate and adds no index entry,
-// whatever happened before (a NAKed batch, ocis writing the same id, a batch repeated twice).
+// A batch of events in two round trips, without Lua. First the check: which of the records
+// exist, a batch number (INCR) and Redis' clock (TIME). Then one transaction (MULTI/EXEC):
+// the index entries of the events whose records were missing, and `SET key value NX EX` for
+// each of them. So a redelivered id counts as a duplicate and adds no index entry, whatever
+// happened before (a NAKed batch, a batch repeated twice). Should another writer store one of
+// those records in between (a second instance handed the same message, ocis), the SET NX
+// stores nothing and says so, and the batch takes the event's entries out of the index again
+// (repair()): each id stays indexed once. A Lua script did all this in one round trip, but
+// copying a batch into Lua cost Redis three times what its SETs cost; WATCH of the records'
+// keys costs Redis time quadratic in the batch size, and WATCH of one key shared by all
+// writers made concurrent writers fail one another.
+//
+// The index costs a few commands per batch, not per event: the batch's postings go into one
+// blob per partition (postings.hpp), appended to the partition's list, and the batch's ids
+// into one list of its own. Nothing is ever trimmed: the lists are per window of expiry times
+// (keys.hpp), so a blob lives at most one window width longer than its events, and each list
+// expires whole. The INCR also makes every batch replicate something, so that a WAIT after a
+// batch of duplicates still waits for their first write.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_set>
-#include <utility>
 #include <vector>
 
 #include <hiredis/hiredis.h>
 
 #include "eh/event.hpp"
 #include "eh/index/tokens.hpp"
+#include "eh/error.hpp"
 #include "eh/store/detail/redis/command.hpp"
+#include "eh/store/detail/redis/connection.hpp"
 #include "eh/store/detail/redis/keys.hpp"
+#include "eh/store/detail/redis/postings.hpp"
 
 namespace eh::store::detail::redis {
-
-// Saturation: a token in more events than max(token cap, a quarter of all events) helps no
-// lookup (the list of all events is at most four times longer), yet costs a posting per
-// event. Its key is deleted and named in the saturated set; from then on no write adds to it
-// and no lookup uses it. That keeps the answer exact: a lookup uses only complete lists, and
-// falls back to the list of all events when every token of the user id is saturated.
-//
-// ARGV: table, index db, cutoff (µs; index members at or below it have expired), seq key,
-//       all key, saturated key, token cap, n, then n times: id, value, EX seconds, score (µs),
-//       then per token: its key, a count, and that many event numbers (1-based).
-// Returns {stored, the numbers (1-based) of the tokens that are saturated}. The INCR of the
-// seq key makes every batch replicate something, so that a WAIT after a batch of duplicates
-// still waits for their first write. "#!lua": out of memory, Redis refuses the whole script
-// up front, never halfway.
-inline constexpr std::string_view write_batch_script = R"lua(#!lua
-local tbl, cutoff, all_key, saturated_key = ARGV[1], ARGV[3], ARGV[5], ARGV[6]
-local n = tonumber(ARGV[8])
-local fresh, all, stored = {}, {}, 0
-for i = 1, n do
-  local a = 9 + (i - 1) * 4
-  if redis.call('SET', tbl .. ARGV[a], ARGV[a + 1], 'NX', 'EX', ARGV[a + 2]) then
-    fresh[i] = a
-    all[#all + 1] = a
-  end
-end
-redis.call('SELECT', ARGV[2])
--- Adds the events at ARGV positions to key; true when key existed before.
-local function index(key, positions)
-  local ttl, members, ex = redis.call('TTL', key), {}, 0
-  for k, a in ipairs(positions) do
-    members[#members + 1] = ARGV[a + 3]
-    members[#members + 1] = ARGV[a]
-    ex = math.max(ex, tonumber(ARGV[a + 2]))
-    if #members >= 2000 or k == #positions then -- unpack() has a stack limit
-      redis.call('ZADD', key, unpack(members))
-      members = {}
-    end
-  end
-  if ttl < ex then redis.call('EXPIRE', key, ex) end
-  if ttl == -2 then return false end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
-  return true
-end
-if #all > 0 then index(all_key, all) end
-local cap = math.max(tonumber(ARGV[7]), redis.call('ZCARD', all_key) / 4)
-local saturated, named = {}, {}
-for _, key in ipairs(redis.call('SMEMBERS', saturated_key)) do saturated[key] = true end
-local g, token = 9 + n * 4, 0
-while g <= #ARGV do
-  local key, last = ARGV[g], g + 1 + tonumber(ARGV[g + 1])
-  token = token + 1
-  if saturated[key] then
-    named[#named + 1] = token
-  else
-    local positions = {}
-    for j = g + 2, last do positions[#positions + 1] = fresh[tonumber(ARGV[j])] end
-    if #positions > 0 and index(key, positions) and redis.call('ZCARD', key) > cap then
-      redis.call('SADD', saturated_key, key)
-      redis.call('DEL', key)
-      named[#named + 1] = token
-    end
-  end
-  g = last + 1
-end
-redis.call('INCR', ARGV[4])
-return {#all, unpack(named)}
-)lua";
 
 inline std::int64_t micros(Timestamp t) noexcept {
     return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
@@ -111,77 +60,210 @@ inline std::optional<Writable> writable(const Event& e, Timestamp now, std::chro
     return Writable{&e, std::chrono::ceil<std::chrono::seconds>(left).count(), micros(at)};
 }
 
-/// The EVAL of write_batch_script for one batch, and what is needed to read its reply.
+/// How far apart the windows' ends lie: a sixteenth of the TTL, so that the index holds at
+/// most that much more than the live events' postings, in about 17 lists per partition.
+inline std::int64_t window_width(std::chrono::nanoseconds ttl) {
+    return std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(ttl).count() / 16);
+}
+
+/// The writes of one batch: built once, then checked and stored on a connection (on another
+/// one again, should the first turn out closed).
 class WriteBatch {
 public:
-    /// Builds the EVAL; tokens known to be saturated (known_saturated(token)) are left out.
-    template <class Codec, class KnownSaturated>
-    const Command& build(std::span<const Writable> events, const Codec& codec, const IndexKeys& keys, int index_db,
-                         std::int64_t cutoff, std::size_t token_cap, KnownSaturated&& known_saturated) {
-        command_.clear();
-        command_.add("EVAL").add(write_batch_script).add(0);
-        command_.add(keys.table()).add(index_db).add(cutoff).add(keys.seq()).add(keys.all()).add(keys.saturated());
-        command_.add(token_cap).add(events.size());
-        postings_.clear();
-        for (std::uint32_t i = 0; i < events.size(); ++i) {
-            const Event& e = *events[i].event;
-            command_.add(e.id).add_written([&](std::string& out) { codec.encode(e, out); });
-            command_.add(events[i].ex).add(events[i].score);
-            distinct_.clear();
-            index::tokenize(e.payload, distinct_);
-            for (auto t : distinct_)
-                if (!known_saturated(t)) postings_.emplace_back(t, i + 1);
-        }
-        std::sort(postings_.begin(), postings_.end());
+    /// Builds the batch's commands for at most max_events_per_batch events.
+    template <class Codec>
+    void build(std::span<const Writable> events, const Codec& codec, const IndexKeys& keys, int index_db,
+               std::int64_t window_width) {
+        keys_ = &keys;
+        index_db_ = index_db;
+        window_width_ = window_width;
+        events_ = events;
+        if (sets_.size() < events.size()) sets_.resize(events.size());
         tokens_.clear();
-        for (std::size_t g = 0; g < postings_.size();) {
-            std::size_t end = g;
-            while (end < postings_.size() && postings_[end].first == postings_[g].first) ++end;
-            tokens_.push_back(postings_[g].first);
-            command_.add(keys.token(postings_[g].first)).add(end - g);
-            for (; g < end; ++g) command_.add(postings_[g].second);
+        token_ends_.clear();
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const Event& e = *events[i].event;
+            Command& set = sets_[i];
+            set.clear();
+            set.add("SET").add_written([&](std::string& out) { out.append(keys.table()).append(e.id); });
+            set.add_written([&](std::string& out) { codec.encode(e, out); }).add("NX").add("EX").add(events[i].ex);
+            index::tokenize(e.payload, tokens_);
+            token_ends_.push_back(tokens_.size());
         }
-        return command_;
+        exists_.clear();
+        exists_.add("EXISTS");
+        for (std::size_t i = 0; i < events.size(); ++i) exists_.add(sets_[i][1]);
     }
 
-    /// How many events the batch stored, from the script's reply; calls saturated(token)
-    /// for each token the reply names. nullopt when the reply is not the script's.
-    template <class Saturated>
-    std::optional<std::size_t> read(const redisReply& reply, Saturated&& saturated) const {
-        if (reply.type != REDIS_REPLY_ARRAY || reply.elements == 0) return std::nullopt;
-        for (std::size_t i = 0; i < reply.elements; ++i) {
-            const long long n = reply.element[i]->integer;
-            if (reply.element[i]->type != REDIS_REPLY_INTEGER || n < 0 || (i > 0 && (n < 1 || n > std::ssize(tokens_))))
-                return std::nullopt;
-            if (i > 0) saturated(tokens_[static_cast<std::size_t>(n) - 1]);
+    /// Queues the check; read_check() takes its replies.
+    void append_check(Connection& conn) const {
+        conn.append(Command("SELECT", index_db_));
+        conn.append(Command("INCR", keys_->seq()));
+        conn.append(Command("SELECT", events_db));
+        conn.append(exists_);
+        conn.append(Command("TIME"));
+    }
+
+    /// Reads the check's replies and finds the events to store: the first of each id whose
+    /// record is missing (asking key by key when only some are). StoreError when Redis refused.
+    void read_check(Connection& conn) {
+        std::array<Reply, 5> r;
+        for (auto& reply : r) reply = conn.read();
+        for (auto& reply : r) reply = conn.expect(std::move(reply), "checking the batch");
+        const auto& time = *r[4];
+        if (r[1]->type != REDIS_REPLY_INTEGER || r[3]->type != REDIS_REPLY_INTEGER || time.type != REDIS_REPLY_ARRAY ||
+            time.elements != 2)
+            throw StoreError("redis " + conn.peer() + ": unexpected reply to the check of the batch");
+        number_.clear();
+        append_time(number_, r[1]->integer);
+        now_ = std::stoll(std::string(text(*time.element[0])));
+        const auto existing = static_cast<std::size_t>(r[3]->integer);
+        fresh_.assign(events_.size(), existing == 0);
+        if (existing > 0 && existing < events_.size()) {
+            for (std::size_t i = 0; i < events_.size(); ++i) conn.append(Command("EXISTS", sets_[i][1]));
+            for (std::size_t i = 0; i < events_.size(); ++i)
+                fresh_[i] = conn.expect(conn.read(), "checking the batch")->integer == 0;
         }
-        return static_cast<std::size_t>(reply.element[0]->integer);
+        std::unordered_set<std::string_view> ids; // a second copy of an id in the batch is a duplicate
+        for (std::size_t i = 0; i < events_.size(); ++i)
+            if (fresh_[i] && !ids.insert(events_[i].event->id).second) fresh_[i] = false;
+        fresh_count_ = static_cast<std::size_t>(std::count(fresh_.begin(), fresh_.end(), true));
+    }
+
+    /// Queues the transaction; read_store() takes its replies.
+    void append_store(Connection& conn) {
+        queued_ = 0;
+        if (fresh_count_ == 0) return;
+        std::int64_t ex = 0; // the longest EX among the fresh events
+        batch_.clear();
+        batch_.add("RPUSH").add(keys_->batch() + number_);
+        for (std::size_t i = 0; i < events_.size(); ++i) {
+            if (!fresh_[i]) continue;
+            ex = std::max(ex, events_[i].ex);
+            batch_.add_written([&](std::string& out) {
+                append_time(out, events_[i].score);
+                out.append(events_[i].event->id);
+            });
+        }
+        assemble(fresh_);
+        // +1: TIME's seconds are rounded down, and the SETs count EX from the exact time.
+        window_ = (now_ + 1 + ex + window_width_ - 1) / window_width_ * window_width_;
+        conn.append(Command("MULTI"));
+        conn.append(Command("SELECT", index_db_));
+        conn.append(batch_);
+        conn.append(Command("EXPIRE", keys_->batch() + number_, ex));
+        conn.append(Command("ZADD", keys_->windows(), window_, window_));
+        conn.append(Command("ZREMRANGEBYSCORE", keys_->windows(), "-inf", now_));
+        queued_ = 6; // with the two SELECTs
+        for (std::size_t k = 0; k < partitions; ++k) {
+            if (blobs_[k].empty()) continue;
+            conn.append(Command("RPUSH", list(k), blobs_[k]));
+            conn.append(Command("EXPIREAT", list(k), window_));
+            queued_ += 2;
+        }
+        conn.append(Command("SELECT", events_db));
+        for (std::size_t i = 0; i < events_.size(); ++i)
+            if (fresh_[i]) conn.append(sets_[i]);
+        queued_ += fresh_count_;
+        conn.append(Command("EXEC"));
+    }
+
+    /// Reads the replies of append_store(); stored() judges what it returns.
+    Reply read_store(Connection& conn) const {
+        if (queued_ == 0) return {};
+        Reply refused; // the first command Redis refused to queue: EXEC then fails, saying less
+        for (std::size_t i = 0; i < queued_ + 1; ++i) {
+            Reply r = conn.read();
+            if (!refused && r->type == REDIS_REPLY_ERROR) refused = std::move(r);
+        }
+        Reply exec = conn.read();
+        return refused ? std::move(refused) : std::move(exec);
+    }
+
+    /// How many events the batch stored, from read_store()'s reply; takes the entries of the
+    /// events another writer stored first out of the index again. StoreError when Redis
+    /// refused.
+    std::size_t stored(Reply reply, Connection& conn) {
+        if (queued_ == 0) return 0;
+        reply = conn.expect(std::move(reply), "storing the batch");
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != queued_)
+            throw StoreError("redis " + conn.peer() + ": unexpected reply to the batch");
+        for (std::size_t i = 0; i < queued_; ++i) {
+            const redisReply& r = *reply->element[i];
+            if (r.type == REDIS_REPLY_ERROR)
+                throw StoreError("redis " + conn.peer() + ": storing the batch: " + std::string(text(r)));
+        }
+        std::vector<bool> stored = fresh_;
+        for (std::size_t i = events_.size(), set = queued_; i-- > 0;)
+            if (fresh_[i]) stored[i] = reply->element[--set]->type == REDIS_REPLY_STATUS;
+        if (stored != fresh_) repair(stored, conn);
+        return static_cast<std::size_t>(std::count(stored.begin(), stored.end(), true));
     }
 
 private:
-    Command command_;
-    std::vector<std::pair<index::Token, std::uint32_t>> postings_; // token, event number
-    std::vector<index::Token> distinct_;                           // one event's tokens
-    std::vector<index::Token> tokens_;                             // the tokens sent, in order
-};
-
-/// The tokens this store knows to be saturated, left out of its later batches. Saturation is
-/// permanent, so this never goes stale; a token is added only once its batch was acked (then
-/// the replicas know it too, and a failover cannot forget it).
-class KnownSaturated {
-public:
-    bool operator()(index::Token t) const {
-        std::shared_lock lock(mutex_);
-        return tokens_.contains(t);
-    }
-    void add(std::span<const index::Token> tokens) {
-        std::unique_lock lock(mutex_);
-        tokens_.insert(tokens.begin(), tokens.end());
+    /// The partitions' blobs of the events in `indexed`, each numbered by its place among the
+    /// fresh ones (in the batch list).
+    void assemble(const std::vector<bool>& indexed) {
+        for (auto& blob : blobs_) blob.clear();
+        for (std::size_t i = 0, number = 0; i < events_.size(); ++i) {
+            if (!fresh_[i]) continue;
+            ++number;
+            if (!indexed[i]) continue;
+            for (std::size_t t = i == 0 ? 0 : token_ends_[i - 1]; t < token_ends_[i]; ++t) {
+                std::string& blob = blobs_[partition_of(tokens_[t])];
+                if (blob.empty()) blob = number_;
+                append_posting(blob, tokens_[t], static_cast<std::uint16_t>(number));
+            }
+        }
     }
 
-private:
-    mutable std::shared_mutex mutex_;
-    std::unordered_set<index::Token> tokens_;
+    /// Replaces the blobs the transaction appended by blobs of the events it stored, and
+    /// empties the others' entries in the batch list (so the numbers stay).
+    void repair(const std::vector<bool>& stored, Connection& conn) {
+        const std::array<std::string, partitions> appended = blobs_;
+        assemble(stored);
+        std::size_t queued = 0;
+        conn.append(Command("MULTI"));
+        conn.append(Command("SELECT", index_db_));
+        for (std::size_t k = 0; k < partitions; ++k) {
+            if (appended[k] == blobs_[k]) continue;
+            conn.append(Command("LREM", list(k), -1, appended[k]));
+            ++queued;
+            if (blobs_[k].empty()) continue;
+            conn.append(Command("RPUSH", list(k), blobs_[k]));
+            ++queued;
+        }
+        for (std::size_t i = 0, number = 0; i < events_.size(); ++i) {
+            if (!fresh_[i]) continue;
+            ++number;
+            if (stored[i]) continue;
+            conn.append(Command("LSET", keys_->batch() + number_, number - 1, ""));
+            ++queued;
+        }
+        conn.append(Command("SELECT", events_db));
+        conn.append(Command("EXEC"));
+        for (std::size_t i = 0; i < queued + 4; ++i) // MULTI, two SELECTs, EXEC and the queued ones
+            conn.expect(conn.read(), "taking events another writer stored out of the index");
+    }
+
+    const std::string& list(std::size_t k) {
+        key_.assign(keys_->partition(k)).append(std::to_string(window_));
+        return key_;
+    }
+
+    const IndexKeys* keys_ = nullptr;
+    int index_db_ = 1;
+    std::int64_t window_width_ = 1, now_ = 0, window_ = 0;
+    std::span<const Writable> events_;
+    std::vector<Command> sets_;             // one per event; reused, with their capacity
+    Command exists_, batch_;
+    std::vector<index::Token> tokens_;      // every event's tokens, one after the other
+    std::vector<std::size_t> token_ends_;   // where each event's tokens end in tokens_
+    std::vector<bool> fresh_;               // the events to store
+    std::size_t fresh_count_ = 0;
+    std::string number_, key_;              // the batch's number (16 digits); a list's name
+    std::array<std::string, partitions> blobs_; // each partition's blob
+    std::size_t queued_ = 0;                // commands between MULTI and EXEC (0: no transaction)
 };
 
 } // namespace eh::store::detail::redis
