@@ -204,12 +204,14 @@ private:
         std::unordered_map<std::string_view, std::uint32_t> by_id;
         detail::memory::TokenTable postings;
         std::vector<std::uint32_t> queued; // slots to index (may repeat, or be freed since)
+        std::uint64_t queue_epoch = 0;     // bumped when compaction queues everything anew
+        std::mutex indexing;               // one indexer at a time (the worker, maintain())
         std::size_t live_postings = 0, total_postings = 0;
         std::size_t live = 0; // events held
         std::vector<HeapEntry> heap; // min-heap on timestamp
     };
 
-    static constexpr std::size_t index_chunk = 64; ///< records indexed per hold of a shard's lock
+    static constexpr std::size_t index_chunk = 32; ///< records indexed per step
 
     /// Every shard read-locked, in order (writers hold one at a time: no deadlock).
     std::vector<std::shared_lock<std::shared_mutex>> lock_all() const {
@@ -339,6 +341,7 @@ private:
         shard.postings.clear();
         shard.live_postings = shard.total_postings = 0;
         shard.queued.clear();
+        ++shard.queue_epoch;
         for (std::uint32_t slot = 0; slot < shard.slots.size(); ++slot) {
             Record& r = shard.slots[slot];
             r.indexed = false;
@@ -347,20 +350,57 @@ private:
         }
     }
 
-    /// Indexes up to max queued records of shard; false when none was left. Each call holds
-    /// the shard's lock briefly, so queries and writes interleave with a long catch-up.
+    /// Indexes up to max queued records of shard; false when none was left. Their payloads
+    /// are copied under a read lock and tokenized without any lock; the write lock is held
+    /// only to add the postings. (The worker runs at the lowest priority: a long hold of
+    /// the write lock there would stall put() behind a thread that gets no CPU.) The slots
+    /// stay queued until their postings are in, so queries always see each record one way.
     static bool index_queued(Shard& shard, std::size_t saturation_floor, std::size_t max) {
+        std::lock_guard one_indexer(shard.indexing);
+        struct Job {
+            std::uint32_t slot, generation;
+            std::size_t text_begin, text_end, tokens_begin = 0, tokens_end = 0;
+        };
+        thread_local std::vector<Job> jobs;
+        thread_local std::string text;
+        thread_local std::vector<index::Token> tokens;
+        jobs.clear();
+        text.clear();
+        tokens.clear();
+        std::size_t begin = 0, end = 0;
+        std::uint64_t epoch = 0;
+        {
+            std::shared_lock lock(shard.mutex);
+            if (shard.queued.empty()) return false;
+            end = shard.queued.size();
+            begin = end - std::min(max, end);
+            epoch = shard.queue_epoch;
+            for (std::size_t i = begin; i < end; ++i) {
+                const Record& r = shard.slots[shard.queued[i]];
+                if (!r.live() || r.indexed) continue; // freed, or queued twice (slot reused)
+                const std::size_t at = text.size();
+                text.append(r.event.payload());
+                jobs.push_back({shard.queued[i], r.generation, at, text.size()});
+            }
+        }
+        for (Job& j : jobs) {
+            j.tokens_begin = tokens.size();
+            index::for_each_token(std::string_view(text).substr(j.text_begin, j.text_end - j.text_begin),
+                                  [&](index::Token t) { tokens.push_back(t); });
+            j.tokens_end = tokens.size();
+        }
         std::unique_lock lock(shard.mutex);
-        if (shard.queued.empty()) return false;
-        const std::size_t n = std::min(max, shard.queued.size());
-        for (std::size_t i = shard.queued.size() - n; i < shard.queued.size(); ++i) {
-            const std::uint32_t slot = shard.queued[i];
-            Record& r = shard.slots[slot];
-            if (!r.live() || r.indexed) continue; // freed, or queued twice (slot reused)
-            index::for_each_token(r.event.payload(), [&](index::Token t) { r.tokens += add_posting(shard, t, slot, saturation_floor); });
+        if (shard.queue_epoch != epoch) return true; // compacted meanwhile: all queued anew
+        for (const Job& j : jobs) {
+            Record& r = shard.slots[j.slot];
+            if (!r.live() || r.generation != j.generation || r.indexed) continue; // gone meanwhile
+            for (std::size_t k = j.tokens_begin; k < j.tokens_end; ++k)
+                r.tokens += add_posting(shard, tokens[k], j.slot, saturation_floor);
             r.indexed = true;
         }
-        shard.queued.resize(shard.queued.size() - n);
+        // Only put() changed the queue meanwhile, appending: these entries are where they were.
+        shard.queued.erase(shard.queued.begin() + static_cast<std::ptrdiff_t>(begin),
+                           shard.queued.begin() + static_cast<std::ptrdiff_t>(end));
         return true;
     }
 
