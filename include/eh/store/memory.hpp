@@ -37,6 +37,7 @@
 #include "eh/store/detail/memory/background_worker.hpp"
 #include "eh/store/detail/memory/packed_event.hpp"
 #include "eh/store/detail/memory/token_table.hpp"
+#include "eh/store/detail/memory/writer_first_mutex.hpp"
 #include "eh/store/put_stats.hpp"
 #include "eh/store/settings.hpp"
 
@@ -198,7 +199,7 @@ private:
         bool operator>(const HeapEntry& o) const noexcept { return at > o.at; }
     };
     struct Shard {
-        mutable std::shared_mutex mutex;
+        mutable detail::memory::WriterFirstMutex mutex; // put() must not starve behind queries
         std::deque<Record> slots; // a deque: records never move, so by_id may view their ids
         std::vector<std::uint32_t> free;
         std::unordered_map<std::string_view, std::uint32_t> by_id;
@@ -218,19 +219,21 @@ private:
         for (std::size_t at = 0; at < std::min<std::size_t>(text.size(), 2048); at += 64) __builtin_prefetch(text.data() + at);
     }
 
+    using SharedLock = std::shared_lock<detail::memory::WriterFirstMutex>;
+
     /// Every shard read-locked, in order (writers hold one at a time: no deadlock).
-    std::vector<std::shared_lock<std::shared_mutex>> lock_all() const {
-        std::vector<std::shared_lock<std::shared_mutex>> locks;
+    std::vector<SharedLock> lock_all() const {
+        std::vector<SharedLock> locks;
         locks.reserve(shards_.size());
         for (const auto& shard : shards_) locks.emplace_back(shard->mutex);
         return locks;
     }
     /// The shards with these indices read-locked, each once, in order: a one-id request
     /// takes one lock, not one per shard.
-    std::vector<std::shared_lock<std::shared_mutex>> lock_shards(std::vector<std::size_t> which) const {
+    std::vector<SharedLock> lock_shards(std::vector<std::size_t> which) const {
         std::sort(which.begin(), which.end());
         which.erase(std::unique(which.begin(), which.end()), which.end());
-        std::vector<std::shared_lock<std::shared_mutex>> locks;
+        std::vector<SharedLock> locks;
         locks.reserve(which.size());
         for (auto i : which) locks.emplace_back(shards_[i]->mutex);
         return locks;
