@@ -50,7 +50,7 @@ inline UserQueryPoint measure_user_queries(std::size_t stored, std::uint64_t see
             batch.clear();
         }
     }
-    store.maintain(); // the index is built behind the writes: query it complete
+    store.index_queued_now(); // the index is built behind the writes: query it complete
     const auto& users = gen.users();
     const std::size_t sample = std::min<std::size_t>(users.size(), 500);
     // Per user, the best of a few rounds: on a shared machine a single call's time is mostly

@@ -12,7 +12,7 @@
 // The index is built behind the writes: put() stores the record and queues its slot; a
 // background worker at the lowest CPU priority tokenizes it (most of an insert's cost) and
 // adds its postings. Queries check the queued slots literally, so answers are exact at
-// once; maintain() catches the index up in the caller's thread.
+// once; index_queued_now() catches the index up in the caller's thread.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -51,7 +51,7 @@ struct MemoryOptions {
     /// A token held by more than max(this, a quarter of a shard's events) is no longer indexed
     /// (see PostingList); a user id made only of such tokens is answered by a scan.
     std::size_t saturation_floor = 1024;
-    /// Index new records in a background thread; false: only when maintain() is called.
+    /// Index new records in a background thread; false: in maintain() (or index_queued_now()).
     bool index_in_background = true;
 };
 
@@ -164,19 +164,28 @@ public:
     std::size_t size() const noexcept { return totals_->events.load(std::memory_order_relaxed); }
     std::size_t bytes() const noexcept { return totals_->bytes.load(std::memory_order_relaxed); }
 
-    /// Reclaims the memory of expired events (they are already invisible) and indexes what
-    /// is still queued. Cheap when idle.
+    /// Reclaims the memory of expired events (they are already invisible), and has what is
+    /// queued indexed: by the background worker (poked), or here without one. The ingest
+    /// loop calls it whenever a fetch comes back empty: indexing there would stall the next
+    /// batch. Cheap when idle.
     void maintain() {
         const Timestamp now = clock_.now();
         for (auto& shard : shards_) {
-            {
-                std::unique_lock lock(shard->mutex);
-                reclaim(*shard, now);
-                compact_index_if_stale(*shard);
-            }
+            std::unique_lock lock(shard->mutex);
+            reclaim(*shard, now);
+            compact_index_if_stale(*shard);
+        }
+        if (indexer_)
+            indexer_->poke();
+        else
+            index_queued_now();
+    }
+
+    /// Indexes everything queued, in the caller's thread (e.g. before measuring the index).
+    void index_queued_now() {
+        for (auto& shard : shards_)
             while (index_queued(*shard, options_.saturation_floor, index_chunk)) {
             }
-        }
     }
 
     const MemoryOptions& options() const noexcept { return options_; }
