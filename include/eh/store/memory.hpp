@@ -70,9 +70,7 @@ public:
         for (auto& s : shards_) shards.push_back(s.get());
         indexer_ = std::make_unique<detail::memory::BackgroundWorker>(
             [shards = std::move(shards), floor = options_.saturation_floor](std::stop_token stop) {
-                for (Shard* shard : shards)
-                    while (!stop.stop_requested() && index_queued(*shard, floor, index_chunk)) {
-                    }
+                for (Shard* shard : shards) index_all_queued(*shard, floor, stop);
             });
     }
 
@@ -183,9 +181,7 @@ public:
 
     /// Indexes everything queued, in the caller's thread (e.g. before measuring the index).
     void index_queued_now() {
-        for (auto& shard : shards_)
-            while (index_queued(*shard, options_.saturation_floor, index_chunk)) {
-            }
+        for (auto& shard : shards_) index_all_queued(*shard, options_.saturation_floor);
     }
 
     const MemoryOptions& options() const noexcept { return options_; }
@@ -364,6 +360,12 @@ private:
             r.indexed = false;
             r.tokens = 0;
             if (r.live()) shard.queued.push_back(slot);
+        }
+    }
+
+    /// Indexes what shard has queued, chunk by chunk, until none is left or stop is requested.
+    static void index_all_queued(Shard& shard, std::size_t saturation_floor, std::stop_token stop = {}) {
+        while (!stop.stop_requested() && index_queued(shard, saturation_floor, index_chunk)) {
         }
     }
 

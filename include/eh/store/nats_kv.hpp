@@ -353,9 +353,8 @@ private:
     /// record of a StoreEvent.
     template <class Codec>
     static bool decode_into(std::vector<Event>& found, const Codec& codec, const eh::detail::nats::Message& reply) {
-        thread_local std::string data;
-        if (reply.data().empty() || !detail::nats_kv::decode_record(reply.data(), data)) return false;
-        if (codec.decode(data, found.emplace_back()) == DecodeError::ok) {
+        if (reply.data().empty()) return false;
+        if (detail::nats_kv::decode_record_event(reply.data(), codec, found.emplace_back())) {
             found.back().timestamp = detail::nats_kv::record_time(reply);
             return true;
         }

@@ -176,12 +176,11 @@ private:
         for (std::uint64_t seq = first; seq <= last; ++seq) gets.push_back({keys_.stream_direct_get(), Keys::by_sequence(seq)});
         const auto records = run(gets);
         RangePostings postings(first);
-        std::string data;
         Event e;
         std::vector<index::Token> tokens;
         for (const auto& reply : records) {
             const auto seq = direct_get_sequence(reply); // none: deleted or replaced since
-            if (!seq || !decode_record(reply.data(), data) || codec_.decode(data, e) != DecodeError::ok) continue;
+            if (!seq || !decode_record_event(reply.data(), codec_, e)) continue;
             tokens.clear();
             index::tokenize(e.payload, tokens);
             for (const auto t : tokens) postings.add(t, *seq);

@@ -13,6 +13,7 @@
 #include "eh/detail/json.hpp"
 #include "eh/detail/nats/handles.hpp"
 #include "eh/detail/rfc3339.hpp"
+#include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/store/detail/nats_kv/replies.hpp"
 
@@ -58,6 +59,13 @@ inline bool decode_record(std::string_view value, std::string& data) {
     }
     data.clear();
     return seen && eh::detail::base64::decode(b64, data);
+}
+
+/// The event held by a record: decode_record, then the codec; false when value is none.
+template <class Codec>
+bool decode_record_event(std::string_view value, const Codec& codec, Event& out) {
+    thread_local std::string data;
+    return decode_record(value, data) && codec.decode(data, out) == DecodeError::ok;
 }
 
 } // namespace eh::store::detail::nats_kv
