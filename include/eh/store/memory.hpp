@@ -114,7 +114,7 @@ public:
             const Shard& shard = *shards_[shard_ids[i]];
             if (auto it = shard.by_id.find(id); it != shard.by_id.end()) {
                 found.push_back(&shard.slots[it->second]);
-                __builtin_prefetch(found.back()->event.payload().data());
+                found.back()->event.prefetch();
             }
         }
         std::vector<Event> out;
@@ -218,11 +218,6 @@ private:
     };
 
     static constexpr std::size_t index_chunk = 32; ///< records indexed per step
-
-    /// Starts loading text into the cache, all of its lines (up to 2 KiB).
-    static void prefetch(std::string_view text) noexcept {
-        for (std::size_t at = 0; at < std::min<std::size_t>(text.size(), 2048); at += 64) __builtin_prefetch(text.data() + at);
-    }
 
     using SharedLock = std::shared_lock<detail::memory::WriterFirstMutex>;
 
@@ -428,11 +423,16 @@ private:
     std::optional<index::Token> rarest_token(std::vector<std::string_view>& runs) const {
         static constexpr std::size_t few_enough = 64; // a user's own events: stop looking
         std::sort(runs.begin(), runs.end(), [](auto a, auto b) { return a.size() > b.size(); }); // likeliest rare first
+        thread_local std::vector<index::Token> tokens;
+        tokens.clear();
+        for (auto run : runs) tokens.push_back(index::token_hash(run));
+        // Every run's entry in every shard is requested at once: one memory round trip, not
+        // one per run.
+        for (auto t : tokens)
+            for (const auto& shard : shards_) shard->postings.prefetch(t);
         std::optional<index::Token> best;
         std::size_t best_count = SIZE_MAX;
-        for (auto run : runs) {
-            const index::Token t = index::token_hash(run);
-            for (const auto& shard : shards_) shard->postings.prefetch(t);
+        for (auto t : tokens) {
             std::size_t count = 0;
             bool usable = true;
             for (const auto& shard : shards_) {
@@ -457,6 +457,8 @@ private:
     /// listed for its old tenant too). Shards locked.
     std::vector<Candidate> candidates(index::Token token) const {
         std::vector<Candidate> found;
+        for (const auto& shard : shards_)
+            if (const auto* list = shard->postings.find(token)) list->prefetch();
         for (const auto& shard : shards_) {
             for (auto slot : shard->queued) found.push_back({shard.get(), slot});
             if (const auto* list = shard->postings.find(token))
@@ -467,12 +469,13 @@ private:
         return found;
     }
 
-    /// Appends the candidates holding user. Their records, then their payloads, are
-    /// prefetched first, so that the cache misses overlap instead of queueing. Shards locked.
+    /// Appends the candidates holding user. Their records, then their texts, are prefetched
+    /// first, so that the cache misses overlap instead of queueing. Shards locked.
     void verify(const std::vector<Candidate>& found, std::string_view user, Timestamp now, std::vector<Event>& out) const {
-        for (const auto& c : found) __builtin_prefetch(&c.shard->slots[c.slot]);
+        for (const auto& c : found) eh::detail::prefetch(&c.shard->slots[c.slot]);
         for (const auto& c : found)
-            if (const Record& r = c.shard->slots[c.slot]; r.live()) prefetch(r.event.payload());
+            if (const Record& r = c.shard->slots[c.slot]; r.live()) r.event.prefetch();
+        out.reserve(out.size() + found.size());
         for (const auto& c : found) {
             const Record& r = c.shard->slots[c.slot];
             if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string_view>
 
+#include "eh/detail/prefetch.hpp"
 #include "eh/event.hpp"
 
 namespace eh::store::detail::memory {
@@ -34,6 +35,8 @@ public:
     Timestamp timestamp() const noexcept { return at_; }
     /// Bytes of text held (what the store's byte bound counts).
     std::size_t bytes() const noexcept { return offset(fields); }
+    /// Starts loading all of its text into the cache (before to_event() or a payload check).
+    void prefetch() const noexcept { eh::detail::prefetch_bytes(data_.get(), bytes()); }
 
     Event to_event() const {
         return Event{.id = std::string(field(0)), .type = std::string(field(1)), .payload = std::string(field(2)),

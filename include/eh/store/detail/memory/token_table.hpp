@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "eh/detail/prefetch.hpp"
 #include "eh/index/tokens.hpp"
 #include "eh/store/detail/memory/posting_list.hpp"
 
@@ -37,7 +38,7 @@ public:
 
     /// Starts loading t's entry into the cache: lookups in many tables then overlap.
     void prefetch(index::Token t) const noexcept {
-        if (!entries_.empty()) __builtin_prefetch(&entries_[home(stored(t))]);
+        if (!entries_.empty()) eh::detail::prefetch(&entries_[home(stored(t))]);
     }
 
     void clear() {
