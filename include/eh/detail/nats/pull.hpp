@@ -45,8 +45,9 @@ class Puller {
 public:
     using clock = std::chrono::steady_clock;
 
-    /// Requests kept open beyond the batch in hand while full batches keep coming.
-    static constexpr std::size_t ahead = 2;
+    /// Requests kept open beyond the batch in hand while full batches keep coming. Measured
+    /// (eh-bench ingest, memory store, 100k events): 2 reached 0.87 of the raw consumer, 4 1.03.
+    static constexpr std::size_t ahead = 4;
 
     /// Subscribes an inbox of its own; nc must outlive the Puller.
     static Status open(natsConnection* nc, const std::string& stream, const std::string& consumer, Puller& out) {
@@ -91,9 +92,15 @@ public:
                     break;
                 }
             }
-            // Once a long poll brought something, hand it over instead of waiting for a full batch.
+            // Once something came, hand it over instead of waiting for a full batch: at once
+            // after a long poll; after a no-wait request, when nothing more comes within
+            // `trickle`. (nats-server 2.9 does not end a no-wait request that it filled only
+            // in part until it expires: waiting for its end held the backlog's last messages
+            // for the whole fetch wait.)
             const bool got = out.size() > first;
-            const auto timeout = got && open_.front().polls ? std::int64_t{0} : std::max<std::int64_t>(0, ms_until(deadline));
+            const auto timeout = !got ? std::max<std::int64_t>(0, ms_until(deadline))
+                                 : open_.front().polls ? std::int64_t{0}
+                                                       : std::int64_t{trickle.count()};
             natsMsg* raw = nullptr;
             const natsStatus s = natsSubscription_NextMsg(&raw, sub_.get(), timeout);
             if (s == NATS_TIMEOUT) break;
@@ -140,6 +147,8 @@ public:
 
 private:
     static constexpr std::chrono::milliseconds min_expiry{20};
+    /// With part of a batch in hand, how long to wait for the next message of a backlog.
+    static constexpr std::chrono::milliseconds trickle{2};
     static constexpr std::chrono::seconds reply_grace{1}; ///< after expiry, for the server's 408 to arrive
 
     struct Request {
