@@ -109,6 +109,54 @@ TEST_CASE("envelope: every generated event decodes to exactly what was generated
     }
 }
 
+TEST_CASE("envelope: the strict fast path decodes exactly as the general decoder, on edits of real envelopes") {
+    // Real envelopes, then each with one byte replaced, deleted or duplicated at random: most
+    // edits leave the subset the fast path takes, some stay inside it. Either way the two
+    // decoders must give the same result, error or event.
+    eh::testing::EventGenerator gen({.seed = 11, .users = 20, .exotic_user_ids = true});
+    std::mt19937_64 rng(11);
+    constexpr std::string_view bytes = "{}[]\":,\\ \tnul0123456789abcdefAZ+/=-.\x01\x7f\xc3\xa9";
+    int accepted = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::string msg = gen.next().envelope;
+        if (i % 3 != 0) {
+            const std::size_t at = rng() % msg.size();
+            switch (rng() % 3) {
+            case 0: msg[at] = bytes[rng() % bytes.size()]; break;
+            case 1: msg.erase(at, 1); break;
+            default: msg.insert(at, 1, msg[at]); break;
+            }
+        }
+        Event a, b;
+        envelope::DecodeNotes na, nb;
+        const auto ra = envelope::decode(msg, a, &na);
+        const auto rb = envelope::decode_general(msg, b, &nb);
+        INFO(msg);
+        REQUIRE(ra == rb);
+        if (ra != DecodeError::ok) continue;
+        ++accepted;
+        CHECK(a == b);
+        CHECK(na.id_from_envelope == nb.id_from_envelope);
+    }
+    CHECK(accepted > 1000); // edits inside string values still decode
+}
+
+TEST_CASE("envelope: what the fast path leaves to the general decoder still decodes") {
+    // Escapes, numbers, nested values of unknown keys, non-ASCII text: valid, and not the
+    // strict subset.
+    const std::string payload = std::string(R"("Payload":")") + payload_b64 + R"(")";
+    for (const std::string& msg :
+         {R"({"ID":"a\u0062c",)" + payload + "}", R"({"ID":"abc","Extra":12.5,)" + payload + "}",
+          R"({"ID":"abc","Extra":{"deep":[1,{"x":null}]},)" + payload + "}",
+          R"({"ID":"abc","Metadata":{"extrainfo":"{\"a\":1}","eventid":"caf\u00e9"},)" + payload + "}",
+          R"({"ID":"é",)" + payload + "}"}) {
+        Event e;
+        INFO(msg);
+        CHECK(decode_envelope(msg, e) == DecodeError::ok);
+        CHECK(e.payload == payload_json);
+    }
+}
+
 TEST_CASE("rfc3339: Go's forms, any offset, fractions up to nanoseconds") {
     using eh::detail::rfc3339::format;
     using eh::detail::rfc3339::parse;

@@ -9,6 +9,7 @@
 #include "eh/detail/base64.hpp"
 #include "eh/detail/json.hpp"
 #include "eh/detail/rfc3339.hpp"
+#include "eh/envelope/detail/strict.hpp"
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 
@@ -52,19 +53,35 @@ inline DecodeError read_metadata(json::od::value v, Event& out) {
 }
 } // namespace detail
 
-/// Decodes one envelope into out (its strings' capacity is reused). On error, out is unspecified.
-inline DecodeError decode(std::string_view message, Event& out, DecodeNotes* notes = nullptr,
-                          const DecodeOptions& options = {}) {
-    namespace json = eh::detail::json;
-    using eh::detail::iequals;
-    if (message.size() > options.max_bytes) return DecodeError::oversize;
+namespace detail {
+/// What both paths share once the fields are read: the timestamp, and the id's fallback.
+inline DecodeError finish(Event& out, std::string_view envelope_id, std::string_view timestamp, DecodeNotes* notes) {
+    if (!timestamp.empty()) {
+        auto t = eh::detail::rfc3339::parse(timestamp);
+        if (!t) return DecodeError::bad_timestamp;
+        out.timestamp = *t;
+    }
+    const bool fallback = out.id.empty();
+    if (fallback) out.id.assign(envelope_id);
+    if (out.id.empty()) return DecodeError::no_id;
+    if (notes) notes->id_from_envelope = fallback;
+    return DecodeError::ok;
+}
 
+inline void clear(Event& out) {
     out.id.clear();
     out.type.clear();
     out.payload.clear();
     out.traceparent.clear();
     out.initiatorid.clear();
     out.timestamp = Timestamp{};
+}
+
+/// The general decoder: any JSON, through simdjson.
+inline DecodeError decode_general(std::string_view message, Event& out, DecodeNotes* notes) {
+    namespace json = eh::detail::json;
+    using eh::detail::iequals;
+    clear(out);
     std::string envelope_id, timestamp;
 
     json::od::document doc;
@@ -78,7 +95,7 @@ inline DecodeError decode(std::string_view message, Event& out, DecodeNotes* not
             return DecodeError::not_json;
         // Go matches JSON keys to struct fields case-insensitively; a later duplicate wins.
         if (iequals(key, "metadata")) {
-            if (auto e = detail::read_metadata(val, out); e != DecodeError::ok) return e;
+            if (auto e = read_metadata(val, out); e != DecodeError::ok) return e;
         } else if (iequals(key, "payload")) {
             // Decoded straight from the parser's buffer: no copy of the base64 text.
             std::string_view b64;
@@ -94,17 +111,28 @@ inline DecodeError decode(std::string_view message, Event& out, DecodeNotes* not
         }
         // Topic and unknown keys: ignored (skipped by the iteration).
     }
+    return finish(out, envelope_id, timestamp, notes);
+}
+} // namespace detail
 
-    if (!timestamp.empty()) {
-        auto t = eh::detail::rfc3339::parse(timestamp);
-        if (!t) return DecodeError::bad_timestamp;
-        out.timestamp = *t;
-    }
-    bool fallback = out.id.empty();
-    if (fallback) out.id = std::move(envelope_id);
-    if (out.id.empty()) return DecodeError::no_id;
-    if (notes) notes->id_from_envelope = fallback;
-    return DecodeError::ok;
+/// Decodes one envelope into out (its strings' capacity is reused). On error, out is unspecified.
+/// What publishers send goes through the strict scanner (detail/strict.hpp); whatever it
+/// does not take, the general decoder decides.
+inline DecodeError decode(std::string_view message, Event& out, DecodeNotes* notes = nullptr,
+                          const DecodeOptions& options = {}) {
+    if (message.size() > options.max_bytes) return DecodeError::oversize;
+    detail::clear(out);
+    std::string_view envelope_id, timestamp;
+    if (detail::strict::decode(message, out, envelope_id, timestamp))
+        return detail::finish(out, envelope_id, timestamp, notes);
+    return detail::decode_general(message, out, notes);
+}
+
+/// The general decoder alone (simdjson), for tests that hold the fast path against it.
+inline DecodeError decode_general(std::string_view message, Event& out, DecodeNotes* notes = nullptr,
+                                  const DecodeOptions& options = {}) {
+    if (message.size() > options.max_bytes) return DecodeError::oversize;
+    return detail::decode_general(message, out, notes);
 }
 
 } // namespace eh::envelope
