@@ -10,6 +10,7 @@
 
 #include "eh/config/settings.hpp"
 #include "eh/config/store_settings.hpp"
+#include "eh/detail/thread_name.hpp"
 #include "eh/event_history.hpp"
 #include "eh/server/debug_http.hpp"
 #include "eh/server/grpc_server.hpp"
@@ -61,7 +62,10 @@ int serve(const eh::config::Settings& settings, std::string_view version, const 
                  history.transport().consumer(), eh::transport::to_string(history.transport().options().mode),
                  settings.grpc.addr, settings.debug.addr);
 
-    std::jthread ingest([&](std::stop_token stop) { history.run(stop); });
+    std::jthread ingest([&](std::stop_token stop) {
+        eh::detail::name_this_thread("eh-ingest");
+        history.run(stop);
+    });
     const int signal = wait_for_stop_signal(stop_signals);
     spdlog::info("received {}: finishing the batch in hand", signal == SIGTERM ? "SIGTERM" : "SIGINT");
     ingest.request_stop();

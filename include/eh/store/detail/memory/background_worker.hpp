@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "eh/detail/background_priority.hpp"
+#include "eh/detail/thread_name.hpp"
 
 namespace eh::store::detail::memory {
 
@@ -32,6 +33,7 @@ public:
 
 private:
     void run(std::stop_token stop) {
+        eh::detail::name_this_thread("eh-mem-index");
         eh::detail::lower_this_thread_priority();
         while (!stop.stop_requested()) {
             {

@@ -46,6 +46,7 @@
 #include "eh/detail/background_priority.hpp"
 #include "eh/detail/nats/connect.hpp"
 #include "eh/detail/nats/pacing.hpp"
+#include "eh/detail/thread_name.hpp"
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/index/tokens.hpp"
@@ -81,6 +82,7 @@ public:
     /// Indexes until stop is requested, at the lowest CPU priority; errors are logged
     /// (throttled) and retried.
     void run(std::stop_token stop) {
+        eh::detail::name_this_thread("eh-kv-index");
         eh::detail::lower_this_thread_priority();
         std::mutex m;
         std::condition_variable_any wake;
