@@ -91,6 +91,9 @@ public:
         Counters::add(counters_.expired, stats.expired);
         Counters::add(counters_.batches, 1);
         counters_.batch_latency.observe(std::chrono::steady_clock::now() - started);
+        // Less than a full batch: the stream is caught up, the store may do deferred work.
+        if constexpr (HasMaintain<Store>)
+            if (n < options_.batch) store_.maintain();
         return n;
     }
 

@@ -13,14 +13,17 @@
 using namespace std::chrono_literals;
 using eh::testing::ScriptedTransport;
 
-TEST_CASE("concurrency: one ingest loop, several query threads, a maintenance thread") {
+namespace {
+/// Ingest, queries and (with_maintainer) a thread calling maintain(), all at once.
+void ingest_and_query(bool with_maintainer, std::size_t index_lag) {
     constexpr int total = 4000;
     eh::testing::EventGenerator gen({.seed = 5, .users = 20, .start = eh::SystemClock{}.now()});
     std::vector<eh::testing::GeneratedEvent> events;
     for (int i = 0; i < total; ++i) events.push_back(gen.next());
 
     eh::EventHistory<ScriptedTransport, eh::store::MemoryStore> h(
-        ScriptedTransport{}, eh::store::MemoryStore({.max_events = 3000}), {}, {.batch = 64, .fetch_wait = 1ms});
+        ScriptedTransport{}, eh::store::MemoryStore({.max_events = 3000, .index_lag = index_lag}), {},
+        {.batch = 64, .fetch_wait = 1ms});
     std::stop_source stop;
     std::jthread ingest([&] { h.run(stop.get_token()); });
     std::jthread publisher([&] {
@@ -41,7 +44,7 @@ TEST_CASE("concurrency: one ingest loop, several query threads, a maintenance th
             }
         });
     std::jthread maintainer([&] {
-        while (!done) {
+        while (with_maintainer && !done) {
             h.store().maintain();
             std::this_thread::sleep_for(1ms);
         }
@@ -61,4 +64,13 @@ TEST_CASE("concurrency: one ingest loop, several query threads, a maintenance th
     CHECK(h.counters().stored == total);
     CHECK(h.store().size() <= 3000);
     CHECK(answers > 0);
+}
+} // namespace
+
+TEST_CASE("concurrency: one ingest loop, several query threads, a maintenance thread") {
+    ingest_and_query(true, eh::store::MemoryOptions{}.index_lag);
+}
+
+TEST_CASE("concurrency: the index worker adds postings beside the writes (past the lag bound)") {
+    ingest_and_query(false, 50);
 }

@@ -1,7 +1,10 @@
 // Store `memory`: idempotence, TTL from the event's timestamp, bounds, eviction order.
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "eh/codec/ocis_store_event.hpp"
@@ -138,20 +141,77 @@ TEST_CASE("memory: the bound holds across shards, and evicted events leave the u
 
 TEST_CASE("memory: the index survives slot reuse and compaction") {
     Clock clock(t0);
-    Store store({.ttl = 1h, .shards = 1}, clock);
-    // Many generations of short-lived events force slot reuse and index compaction.
+    Store store({.ttl = 1h, .shards = 1, .index_in_background = false}, clock);
+    // Many generations of short-lived events force slot reuse and index compaction; each is
+    // indexed (maintain(), as the ingest loop does once caught up) before the next comes.
+    std::size_t most_entries = 0;
     for (int gen = 0; gen < 20; ++gen) {
         std::vector<Event> batch;
         for (int i = 0; i < 500; ++i)
             batch.push_back(ev("g" + std::to_string(gen) + "-" + std::to_string(i), clock.now(),
                                R"({"owner":"u)" + std::to_string(i % 7) + R"(","gen":)" + std::to_string(gen) + "}"));
         store.put(batch, codec);
+        store.maintain();
+        CHECK(store.queued() == 0);
+        most_entries = std::max(most_entries, store.index_entries());
         clock.advance(1h);
     }
+    // Without compaction the index ends at 14,000 entries (700 per generation); with it, it
+    // never holds more than 4,000.
+    CHECK(most_entries <= 6'000);
     clock.advance(-1h); // the last generation is alive again
     auto found = store.find_by_user("u3", codec);
     CHECK(found.size() == 71); // i % 7 == 3 for 71 of 0..499
     for (const auto& e : found) CHECK(e.id.rfind("g19-", 0) == 0);
+}
+
+TEST_CASE("memory: the index waits while writes keep coming, until maintain() or the lag bound") {
+    Clock clock(t0);
+    Store store({.index_lag = 100}, clock);
+    auto batch_of = [](int first, int n) {
+        std::vector<Event> batch;
+        for (int i = first; i < first + n; ++i) batch.push_back(ev("e" + std::to_string(i), t0, R"({"u":"alice"})"));
+        return batch;
+    };
+    auto settles = [&](auto done) {
+        for (int i = 0; i < 2000 && !done(); ++i) std::this_thread::sleep_for(1ms);
+        return done();
+    };
+    store.put(batch_of(0, 60), codec);
+    std::this_thread::sleep_for(20ms);
+    CHECK(store.queued() == 60);                          // a backlog: the worker was not asked
+    CHECK(store.find_by_user("alice", codec).size() == 60); // still exact, from the queue
+    store.maintain();                                     // caught up: index now
+    CHECK(settles([&] { return store.queued() == 0; }));
+    for (int i = 0; i < 20; ++i) store.put(batch_of(1000 + 10 * i, 10), codec);
+    // 200 more: past the bound of 100 the worker indexes beside the writes.
+    CHECK(settles([&] { return store.queued() <= 100; }));
+    CHECK(store.find_by_user("alice", codec).size() == 260);
+}
+
+TEST_CASE("memory: the id table keeps every id findable through inserts, erases and collisions") {
+    // Against std::unordered_map, with hashes from a small range: long probe runs that wrap
+    // around the array, and backward-shift deletion in the middle of them.
+    eh::store::detail::memory::IdTable table;
+    std::unordered_map<std::uint32_t, std::uint64_t> model; // slot -> hash
+    std::mt19937_64 rng(3);
+    for (int step = 0; step < 200'000; ++step) {
+        const std::uint32_t slot = static_cast<std::uint32_t>(rng() % 3000);
+        const std::uint64_t hash = rng() % 512;
+        auto same = [&](std::uint32_t s) { return s == slot; };
+        if (auto it = model.find(slot); it == model.end()) {
+            REQUIRE_FALSE(table.find(hash, same));
+            table.insert(hash, slot);
+            model[slot] = hash;
+        } else if (rng() % 2) {
+            REQUIRE(table.find(it->second, same) == slot);
+            table.erase(it->second, slot);
+            REQUIRE_FALSE(table.find(it->second, same));
+            model.erase(it);
+        }
+        REQUIRE(table.size() == model.size());
+    }
+    for (const auto& [slot, hash] : model) CHECK(table.find(hash, [&](std::uint32_t s) { return s == slot; }) == slot);
 }
 
 TEST_CASE("memory: user ids without any word character are answered by a scan, still exactly") {

@@ -11,8 +11,13 @@
 //
 // The index is built behind the writes: put() stores the record and queues its slot; a
 // background worker at the lowest CPU priority tokenizes it (most of an insert's cost) and
-// adds its postings. Queries check the queued slots literally, so answers are exact at
+// adds its postings, once the ingest loop has caught up with the stream (maintain()) or
+// too many records wait. Queries check the queued slots literally, so answers are exact at
 // once; index_queued_now() catches the index up in the caller's thread.
+//
+// Each shard has two locks: one for the records (and the index queue), one for the index
+// (postings). put() takes only the first, the worker adds postings under the second only:
+// a worker preempted at its low priority never holds up put().
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -27,7 +32,6 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
 #include "eh/clock.hpp"
@@ -35,6 +39,7 @@
 #include "eh/index/match.hpp"
 #include "eh/index/tokens.hpp"
 #include "eh/store/detail/memory/background_worker.hpp"
+#include "eh/store/detail/memory/id_table.hpp"
 #include "eh/store/detail/memory/packed_event.hpp"
 #include "eh/store/detail/memory/token_table.hpp"
 #include "eh/store/detail/memory/writer_first_mutex.hpp"
@@ -53,6 +58,11 @@ struct MemoryOptions {
     std::size_t saturation_floor = 1024;
     /// Index new records in a background thread; false: in maintain() (or index_queued_now()).
     bool index_in_background = true;
+    /// While the ingest loop works through a backlog, the worker waits (indexing costs more
+    /// CPU than storing, on the cores that NATS and the ingest loop need) until maintain()
+    /// says the stream is caught up, or until this many records wait. Queries check waiting
+    /// records one by one: at this many, ~20 ms (ocis scans every event for each query).
+    std::size_t index_lag = 65'536;
 };
 
 template <Clock K = SystemClock>
@@ -80,21 +90,32 @@ public:
     PutStats put(std::span<const Event> batch, const Codec&) {
         PutStats stats;
         const Timestamp now = clock_.now();
-        // Group the batch by shard so that each shard is locked once.
-        thread_local std::vector<std::pair<std::size_t, std::size_t>> order;
+        // Group the batch by shard so that each shard is locked once; within a shard the
+        // batch's order stays (the first of two equal ids is the one stored).
+        struct Item {
+            std::uint32_t shard, index;
+            std::uint64_t hash;
+        };
+        thread_local std::vector<Item> order;
         order.clear();
-        for (std::size_t i = 0; i < batch.size(); ++i) order.emplace_back(shard_of(batch[i].id), i);
-        std::sort(order.begin(), order.end());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const std::uint64_t h = id_hash(batch[i].id);
+            order.push_back({static_cast<std::uint32_t>(shard_of(h)), static_cast<std::uint32_t>(i), h});
+        }
+        std::sort(order.begin(), order.end(), [](const Item& a, const Item& b) {
+            return std::tie(a.shard, a.index) < std::tie(b.shard, b.index);
+        });
         for (std::size_t i = 0; i < order.size();) {
-            Shard& shard = *shards_[order[i].first];
+            Shard& shard = *shards_[order[i].shard];
             std::unique_lock lock(shard.mutex);
-            std::size_t s = order[i].first;
-            for (; i < order.size() && order[i].first == s; ++i) insert(shard, batch[order[i].second], now, stats);
+            const std::uint32_t s = order[i].shard;
+            std::size_t end = i;
+            for (; end < order.size() && order[end].shard == s; ++end) shard.by_id.prefetch(order[end].hash);
+            for (; i < end; ++i) insert(shard, batch[order[i].index], order[i].hash, now, stats);
             reclaim(shard, now);
             evict_over_limits(shard);
-            compact_index_if_stale(shard);
         }
-        if (stats.stored > 0 && indexer_) indexer_->poke();
+        if (stats.stored > 0 && indexer_ && waiting() > options_.index_lag) indexer_->poke();
         return stats;
     }
 
@@ -103,17 +124,22 @@ public:
     std::vector<Event> get(std::span<const std::string> ids, const Codec&) const {
         const Timestamp now = clock_.now();
         thread_local std::vector<std::size_t> shard_ids;
+        thread_local std::vector<std::uint64_t> hashes;
         shard_ids.clear();
-        for (const auto& id : ids) shard_ids.push_back(shard_of(id));
+        hashes.clear();
+        for (const auto& id : ids) {
+            hashes.push_back(id_hash(id));
+            shard_ids.push_back(shard_of(hashes.back()));
+        }
         const auto locks = lock_shards(shard_ids);
         // All looked up and prefetched first, then copied: the cache misses of many ids overlap.
+        for (std::size_t i = 0; i < ids.size(); ++i) shards_[shard_ids[i]]->by_id.prefetch(hashes[i]);
         thread_local std::vector<const Record*> found;
         found.clear();
         for (std::size_t i = 0; i < ids.size(); ++i) {
-            const auto& id = ids[i];
             const Shard& shard = *shards_[shard_ids[i]];
-            if (auto it = shard.by_id.find(id); it != shard.by_id.end()) {
-                found.push_back(&shard.slots[it->second]);
+            if (const auto slot = find_slot(shard, ids[i], hashes[i])) {
+                found.push_back(&shard.slots[*slot]);
                 found.back()->event.prefetch();
             }
         }
@@ -132,7 +158,7 @@ public:
         const Timestamp now = clock_.now();
         // Every shard read-locked at once: one pass over a consistent store, whose candidates
         // can be fetched from memory in parallel (at 1M events every record is a cache miss).
-        const auto locks = lock_all();
+        const auto locks = lock_all_with_index();
         std::vector<std::string_view> runs;
         index::for_each_word_run(user, [&](std::string_view run) { runs.push_back(run); });
         // An id of punctuation only, or of saturated tokens only, has no list to look up.
@@ -158,20 +184,26 @@ public:
         return n;
     }
 
+    /// Entries in the user index, stale ones (of removed records) included.
+    std::size_t index_entries() const noexcept {
+        std::size_t n = 0;
+        for (const auto& shard : shards_) n += shard->total_postings.load(std::memory_order_relaxed);
+        return n;
+    }
+
     /// Events held, including expired ones not yet reclaimed.
     std::size_t size() const noexcept { return totals_->events.load(std::memory_order_relaxed); }
     std::size_t bytes() const noexcept { return totals_->bytes.load(std::memory_order_relaxed); }
 
     /// Reclaims the memory of expired events (they are already invisible), and has what is
     /// queued indexed: by the background worker (poked), or here without one. The ingest
-    /// loop calls it whenever a fetch comes back empty: indexing there would stall the next
-    /// batch. Cheap when idle.
+    /// loop calls it whenever it has caught up with the stream (a fetch brought less than a
+    /// full batch). Cheap when idle.
     void maintain() {
         const Timestamp now = clock_.now();
         for (auto& shard : shards_) {
             std::unique_lock lock(shard->mutex);
             reclaim(*shard, now);
-            compact_index_if_stale(*shard);
         }
         if (indexer_)
             indexer_->poke();
@@ -204,28 +236,42 @@ private:
         bool operator>(const HeapEntry& o) const noexcept { return at > o.at; }
     };
     struct Shard {
-        mutable detail::memory::WriterFirstMutex mutex; // put() must not starve behind queries
-        std::deque<Record> slots; // a deque: records never move, so by_id may view their ids
+        // The records: under mutex (writer-first: put() must not starve behind queries).
+        mutable detail::memory::WriterFirstMutex mutex;
+        std::deque<Record> slots; // a deque: records never move, so queries may hold them
         std::vector<std::uint32_t> free;
-        std::unordered_map<std::string_view, std::uint32_t> by_id;
-        detail::memory::TokenTable postings;
+        detail::memory::IdTable by_id;
         std::vector<std::uint32_t> queued; // slots to index (may repeat, or be freed since)
-        std::uint64_t queue_epoch = 0;     // bumped when compaction queues everything anew
-        std::mutex indexing;               // one indexer at a time (the worker, maintain())
-        std::size_t live_postings = 0, total_postings = 0;
-        std::size_t live = 0; // events held
-        std::vector<HeapEntry> heap; // min-heap on timestamp
+        std::size_t live = 0;              // events held
+        std::vector<HeapEntry> heap;       // min-heap on timestamp
+        // The index: under index_mutex, taken after mutex by whoever needs both.
+        mutable detail::memory::WriterFirstMutex index_mutex;
+        detail::memory::TokenTable postings;
+        // Unlocked views for the decisions to index and to compact.
+        std::atomic<std::size_t> waiting{0};        // queued.size()
+        std::atomic<std::size_t> total_postings{0}; // entries in postings...
+        std::atomic<std::size_t> dead_postings{0};  // ...of them of removed records (or repeats)
+        std::mutex indexing; // one indexer at a time (the worker, index_queued_now())
     };
 
     static constexpr std::size_t index_chunk = 32; ///< records indexed per step
 
     using SharedLock = std::shared_lock<detail::memory::WriterFirstMutex>;
 
-    /// Every shard read-locked, in order (writers hold one at a time: no deadlock).
-    std::vector<SharedLock> lock_all() const {
+    /// Index queue entries of all shards, without their locks (a moment's view).
+    std::size_t waiting() const noexcept {
+        std::size_t n = 0;
+        for (const auto& shard : shards_) n += shard->waiting.load(std::memory_order_relaxed);
+        return n;
+    }
+
+    /// Every shard's records and index read-locked, records first (every writer holds one
+    /// shard's locks at a time, in that order: no deadlock).
+    std::vector<SharedLock> lock_all_with_index() const {
         std::vector<SharedLock> locks;
-        locks.reserve(shards_.size());
+        locks.reserve(2 * shards_.size());
         for (const auto& shard : shards_) locks.emplace_back(shard->mutex);
+        for (const auto& shard : shards_) locks.emplace_back(shard->index_mutex);
         return locks;
     }
     /// The shards with these indices read-locked, each once, in order: a one-id request
@@ -239,26 +285,28 @@ private:
         return locks;
     }
 
-    std::size_t shard_of(std::string_view id) const noexcept {
-        return std::hash<std::string_view>{}(id) % shards_.size();
+    static std::uint64_t id_hash(std::string_view id) noexcept { return std::hash<std::string_view>{}(id); }
+    std::size_t shard_of(std::uint64_t id_hash) const noexcept { return id_hash % shards_.size(); }
+    static std::optional<std::uint32_t> find_slot(const Shard& shard, std::string_view id, std::uint64_t hash) {
+        return shard.by_id.find(hash, [&](std::uint32_t slot) { return shard.slots[slot].event.id() == id; });
     }
     bool visible(const Record& r, Timestamp now) const noexcept {
         return r.live() && r.event.timestamp() + options_.ttl > now;
     }
 
-    void insert(Shard& shard, const Event& e, Timestamp now, PutStats& stats) {
+    void insert(Shard& shard, const Event& e, std::uint64_t hash, Timestamp now, PutStats& stats) {
         // A publisher that sent no timestamp: the event's life starts now.
         const Timestamp at = e.timestamp == Timestamp{} ? now : e.timestamp;
         if (at + options_.ttl <= now) {
             ++stats.expired;
             return;
         }
-        if (auto it = shard.by_id.find(e.id); it != shard.by_id.end()) {
-            if (visible(shard.slots[it->second], now)) {
+        if (const auto old = find_slot(shard, e.id, hash)) {
+            if (visible(shard.slots[*old], now)) {
                 ++stats.duplicates;
                 return;
             }
-            remove(shard, it->second); // expired but not yet reclaimed: make room for the new one
+            remove(shard, *old); // expired but not yet reclaimed: make room for the new one
         }
         std::uint32_t slot;
         if (shard.free.empty()) {
@@ -271,8 +319,9 @@ private:
         Record& r = shard.slots[slot];
         r.event = detail::memory::PackedEvent(e, at);
         shard.queued.push_back(slot);
+        shard.waiting.store(shard.queued.size(), std::memory_order_relaxed);
         ++shard.live;
-        shard.by_id.emplace(r.event.id(), slot);
+        shard.by_id.insert(hash, slot);
         shard.heap.push_back({at, slot, r.generation});
         std::push_heap(shard.heap.begin(), shard.heap.end(), std::greater<>{});
         totals_->events.fetch_add(1, std::memory_order_relaxed);
@@ -282,10 +331,10 @@ private:
 
     void remove(Shard& shard, std::uint32_t slot) {
         Record& r = shard.slots[slot];
-        shard.by_id.erase(r.event.id());
+        shard.by_id.erase(id_hash(r.event.id()), slot);
         totals_->events.fetch_sub(1, std::memory_order_relaxed);
         totals_->bytes.fetch_sub(r.event.bytes(), std::memory_order_relaxed);
-        shard.live_postings -= std::min<std::size_t>(shard.live_postings, r.tokens); // its postings stay until compaction
+        shard.dead_postings.fetch_add(r.tokens, std::memory_order_relaxed); // they stay until compaction
         --shard.live;
         r = Record{.generation = r.generation + 1};
         shard.free.push_back(slot);
@@ -325,55 +374,67 @@ private:
 
     /// Adds slot to t's list unless t is saturated or slot is its last entry already (the
     /// token repeated in one payload, or a reused slot's old tenant: either way the slot is
-    /// a candidate, checked literally); saturates it when it grows too long. Returns whether
-    /// an entry was added.
-    static bool add_posting(Shard& shard, index::Token t, std::uint32_t slot, std::size_t saturation_floor) {
+    /// a candidate, checked literally); saturates it when it holds more than `most`. Returns
+    /// whether an entry was added. Index locked.
+    static bool add_posting(Shard& shard, index::Token t, std::uint32_t slot, std::size_t most) {
         detail::memory::PostingList& list = shard.postings[t];
         if (list.saturated() || (list.size() > 0 && list.end()[-1] == slot)) return false;
         list.push_back(slot);
-        ++shard.live_postings;
-        ++shard.total_postings;
-        if (list.size() > std::max(saturation_floor, shard.live / 4)) {
-            shard.live_postings -= std::min<std::size_t>(shard.live_postings, list.size());
-            shard.total_postings -= list.size();
+        shard.total_postings.fetch_add(1, std::memory_order_relaxed);
+        if (list.size() > most) {
+            shard.total_postings.fetch_sub(list.size(), std::memory_order_relaxed);
             list.saturate();
         }
         return true;
     }
 
+    static bool index_is_stale(const Shard& shard) noexcept {
+        const std::size_t dead = shard.dead_postings.load(std::memory_order_relaxed);
+        const std::size_t total = shard.total_postings.load(std::memory_order_relaxed);
+        return 2 * dead > total + 4096; // saturation drops entries that may be counted dead: <= total
+    }
+
     /// Drops a shard's postings once stale entries outnumber live ones, and queues every
     /// record to be indexed again: amortised O(1). Saturation is decided anew, so a token
-    /// that became rare is indexed again.
+    /// that became rare is indexed again. Only the indexer calls it.
     static void compact_index_if_stale(Shard& shard) {
-        if (shard.total_postings <= 2 * shard.live_postings + 4096) return;
+        if (!index_is_stale(shard)) return;
+        std::unique_lock records(shard.mutex);
+        std::unique_lock index(shard.index_mutex);
+        if (!index_is_stale(shard)) return;
         shard.postings.clear();
-        shard.live_postings = shard.total_postings = 0;
+        shard.total_postings = 0;
+        shard.dead_postings = 0;
         shard.queued.clear();
-        ++shard.queue_epoch;
         for (std::uint32_t slot = 0; slot < shard.slots.size(); ++slot) {
             Record& r = shard.slots[slot];
             r.indexed = false;
             r.tokens = 0;
             if (r.live()) shard.queued.push_back(slot);
         }
+        shard.waiting.store(shard.queued.size(), std::memory_order_relaxed);
     }
 
-    /// Indexes what shard has queued, chunk by chunk, until none is left or stop is requested.
+    /// Compacts shard's index if due, then indexes what it has queued, chunk by chunk, until
+    /// none is left or stop is requested.
     static void index_all_queued(Shard& shard, std::size_t saturation_floor, std::stop_token stop = {}) {
+        std::lock_guard one_indexer(shard.indexing);
+        compact_index_if_stale(shard);
         while (!stop.stop_requested() && index_queued(shard, saturation_floor, index_chunk)) {
         }
     }
 
     /// Indexes up to max queued records of shard; false when none was left. Their payloads
-    /// are copied under a read lock and tokenized without any lock; the write lock is held
-    /// only to add the postings. (The worker runs at the lowest priority: a long hold of
-    /// the write lock there would stall put() behind a thread that gets no CPU.) The slots
-    /// stay queued until their postings are in, so queries always see each record one way.
+    /// are copied under the records' read lock, tokenized without any lock, their postings
+    /// added under the index lock alone, and only then they leave the queue (records' lock
+    /// again, briefly): queries always see each record queued, indexed, or both (their
+    /// candidates are deduplicated). A record removed meanwhile leaves dead postings, as
+    /// removed records always do until compaction. The caller holds shard.indexing: the
+    /// queue changed meanwhile only by put() appending.
     static bool index_queued(Shard& shard, std::size_t saturation_floor, std::size_t max) {
-        std::lock_guard one_indexer(shard.indexing);
         struct Job {
             std::uint32_t slot, generation;
-            std::size_t text_begin, text_end, tokens_begin = 0, tokens_end = 0;
+            std::size_t text_begin, text_end, tokens_begin = 0, tokens_end = 0, added = 0;
         };
         thread_local std::vector<Job> jobs;
         thread_local std::string text;
@@ -381,14 +442,13 @@ private:
         jobs.clear();
         text.clear();
         tokens.clear();
-        std::size_t begin = 0, end = 0;
-        std::uint64_t epoch = 0;
+        std::size_t begin = 0, end = 0, live = 0;
         {
             std::shared_lock lock(shard.mutex);
             if (shard.queued.empty()) return false;
             end = shard.queued.size();
             begin = end - std::min(max, end);
-            epoch = shard.queue_epoch;
+            live = shard.live;
             for (std::size_t i = begin; i < end; ++i) {
                 const Record& r = shard.slots[shard.queued[i]];
                 if (!r.live() || r.indexed) continue; // freed, or queued twice (slot reused)
@@ -403,18 +463,26 @@ private:
                                   [&](index::Token t) { tokens.push_back(t); });
             j.tokens_end = tokens.size();
         }
+        {
+            std::unique_lock lock(shard.index_mutex);
+            const std::size_t most = std::max(saturation_floor, live / 4);
+            for (Job& j : jobs)
+                for (std::size_t k = j.tokens_begin; k < j.tokens_end; ++k)
+                    j.added += add_posting(shard, tokens[k], j.slot, most);
+        }
         std::unique_lock lock(shard.mutex);
-        if (shard.queue_epoch != epoch) return true; // compacted meanwhile: all queued anew
         for (const Job& j : jobs) {
             Record& r = shard.slots[j.slot];
-            if (!r.live() || r.generation != j.generation || r.indexed) continue; // gone meanwhile
-            for (std::size_t k = j.tokens_begin; k < j.tokens_end; ++k)
-                r.tokens += add_posting(shard, tokens[k], j.slot, saturation_floor);
-            r.indexed = true;
+            if (r.live() && r.generation == j.generation && !r.indexed) {
+                r.indexed = true;
+                r.tokens = static_cast<std::uint32_t>(j.added);
+            } else { // removed meanwhile, or indexed twice in this chunk
+                shard.dead_postings.fetch_add(j.added, std::memory_order_relaxed);
+            }
         }
-        // Only put() changed the queue meanwhile, appending: these entries are where they were.
         shard.queued.erase(shard.queued.begin() + static_cast<std::ptrdiff_t>(begin),
                            shard.queued.begin() + static_cast<std::ptrdiff_t>(end));
+        shard.waiting.store(shard.queued.size(), std::memory_order_relaxed);
         return true;
     }
 
