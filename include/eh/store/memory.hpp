@@ -489,18 +489,22 @@ private:
     /// The query's token with the fewest candidates, or one with few enough; none when every
     /// token is saturated somewhere (an incomplete list cannot be used). Shards locked.
     std::optional<index::Token> rarest_token(std::vector<std::string_view>& runs) const {
-        static constexpr std::size_t few_enough = 64; // a user's own events: stop looking
+        static constexpr std::size_t few_enough = 128; // about a user's own events: stop looking
         std::sort(runs.begin(), runs.end(), [](auto a, auto b) { return a.size() > b.size(); }); // likeliest rare first
         thread_local std::vector<index::Token> tokens;
         tokens.clear();
         for (auto run : runs) tokens.push_back(index::token_hash(run));
-        // Every run's entry in every shard is requested at once: one memory round trip, not
-        // one per run.
-        for (auto t : tokens)
-            for (const auto& shard : shards_) shard->postings.prefetch(t);
         std::optional<index::Token> best;
         std::size_t best_count = SIZE_MAX;
-        for (auto t : tokens) {
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            // The run's entries in all shards at once (one memory round trip); the rest of
+            // the runs only when the first is not rare enough (most user ids stop there).
+            if (i == 0)
+                for (const auto& shard : shards_) shard->postings.prefetch(tokens[0]);
+            if (i == 1)
+                for (std::size_t k = 1; k < tokens.size(); ++k)
+                    for (const auto& shard : shards_) shard->postings.prefetch(tokens[k]);
+            const index::Token t = tokens[i];
             std::size_t count = 0;
             bool usable = true;
             for (const auto& shard : shards_) {
