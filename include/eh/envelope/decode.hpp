@@ -9,6 +9,7 @@
 #include "eh/detail/base64.hpp"
 #include "eh/detail/json.hpp"
 #include "eh/detail/rfc3339.hpp"
+#include "eh/envelope/detail/fields.hpp"
 #include "eh/envelope/detail/strict.hpp"
 #include "eh/error.hpp"
 #include "eh/event.hpp"
@@ -40,20 +41,13 @@ inline DecodeError read_metadata(json::od::value v, Event& out) {
         json::od::value val;
         if (field.unescaped_key().get(key) != simdjson::SUCCESS || field.value().get(val) != simdjson::SUCCESS)
             return DecodeError::not_json;
-        // Map keys are case-sensitive in Go (map[string]string), unlike struct fields.
-        std::string* target = key == "eventid"       ? &out.id
-                              : key == "eventtype"   ? &out.type
-                              : key == "traceparent" ? &out.traceparent
-                              : key == "initiatorid" ? &out.initiatorid
-                                                     : nullptr;
+        std::string* target = metadata_field(out, key);
         if (target == nullptr) continue; // unknown metadata: ignored
         if (!json::string_or_null(val, *target)) return DecodeError::bad_field;
     }
     return DecodeError::ok;
 }
-} // namespace detail
 
-namespace detail {
 /// What both paths share once the fields are read: the timestamp, and the id's fallback.
 inline DecodeError finish(Event& out, std::string_view envelope_id, std::string_view timestamp, DecodeNotes* notes) {
     if (!timestamp.empty()) {

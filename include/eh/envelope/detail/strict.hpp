@@ -16,6 +16,7 @@
 
 #include "eh/detail/ascii.hpp"
 #include "eh/detail/base64.hpp"
+#include "eh/envelope/detail/fields.hpp"
 #include "eh/event.hpp"
 
 #if defined(__SSE2__)
@@ -111,19 +112,14 @@ bool object(Scanner& s, Field&& field) {
     return s.take('}');
 }
 
-/// Metadata as the general decoder reads it: null, or an object whose keys match
-/// case-sensitively; values are strings or null here (the general decoder rejects others).
+/// Metadata as the general decoder reads it: null, or an object; its values are strings or
+/// null here (the general decoder also skips other values of unknown keys).
 inline bool metadata(Scanner& s, Event& out) {
     if (s.null()) return true;
     return object(s, [&](std::string_view key) {
         std::string_view v;
         if (!s.string_or_null(v)) return false;
-        std::string* target = key == "eventid"       ? &out.id
-                              : key == "eventtype"   ? &out.type
-                              : key == "traceparent" ? &out.traceparent
-                              : key == "initiatorid" ? &out.initiatorid
-                                                     : nullptr;
-        if (target) target->assign(v); // null: empty
+        if (std::string* target = metadata_field(out, key)) target->assign(v); // null: empty
         return true;
     });
 }
