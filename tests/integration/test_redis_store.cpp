@@ -440,7 +440,24 @@ TEST_CASE("redis-sentinel: two writers storing the same events at once: each sto
     }
 }
 
-TEST_CASE("redis-sentinel: a record another writer stores between check and write leaves the index again") {
+TEST_CASE("redis-sentinel: batch numbers are unique among writers; the batch clock follows Redis' clock") {
+    RedisCluster& cluster = shared_cluster();
+    const redis::IndexKeys keys("numbers:");
+    auto a = cluster.connect(cluster.master_port()), b = cluster.connect(cluster.master_port());
+    redis::BatchClock on_a, on_b;
+    std::set<std::int64_t> numbers;
+    for (int i = 0; i < 300; ++i) { // several blocks each, interleaved
+        auto [conn, clock] = i % 3 == 0 ? std::tie(b, on_b) : std::tie(a, on_a); // references
+        const auto stamp = clock.next(conn, keys.seq(), 1, redis::events_db);
+        CHECK(numbers.insert(stamp.number).second);
+        const auto time = conn.call(Command("TIME"), "TIME");
+        const long long redis_now = std::stoll(std::string(redis::text(*time->element[0])));
+        CHECK(std::abs(stamp.now - redis_now) <= 1);
+    }
+    CHECK(numbers.size() == 300);
+}
+
+TEST_CASE("redis-sentinel: a record another writer stored first leaves the index again") {
     RedisCluster& cluster = shared_cluster();
     auto g = generate(30, {.seed = 23, .users = 4});
     std::vector<redis::Writable> writable;
@@ -449,9 +466,10 @@ TEST_CASE("redis-sentinel: a record another writer stores between check and writ
     redis::WriteBatch batch;
     batch.build(writable, codec, keys, 1, 3600);
     auto writer = cluster.connect(cluster.master_port()), other = cluster.connect(cluster.master_port());
-    batch.append_check(writer);
-    batch.read_check(writer);
-    other.call(Command("SET", "late:" + g.ids[7], "written by ocis"), "SET"); // in between
+    other.call(Command("SET", "late:" + g.ids[7], "written by ocis"), "SET"); // before the batch
+    redis::BatchClock batches;
+    const auto stamp = batches.next(writer, keys.seq(), 1, redis::events_db);
+    batch.plan(stamp.number, stamp.now);
     batch.append_store(writer);
     CHECK(batch.stored(batch.read_store(writer), writer) == 29);
 

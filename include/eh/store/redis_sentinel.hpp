@@ -19,10 +19,10 @@
 // exactly the reference scan. Records ocis wrote carry no index entries: get() finds them,
 // find_by_user() does not.
 //
-// Writes. A batch is a check (which records exist) and then one MULTI/EXEC: SET NX EX per
-// missing record and the index entries of exactly those events, then WAIT and ROLE in the same
-// pipeline: two round trips per batch (per 4096 events of a larger one); see
-// detail/redis/write_batch.hpp. An id already stored is counted as a duplicate.
+// Writes. A batch is one MULTI/EXEC: SET NX EX per record and the index entries of the
+// events, then WAIT and ROLE in the same pipeline: one round trip per batch (per 4096 events
+// of a larger one); a record that existed already is taken out of the index again in a
+// second one (detail/redis/write_batch.hpp). An id already stored is counted as a duplicate.
 //
 // Guarantee. put() returns (and so the batch is acked) only after the master stored the
 // batch AND at least min_replicas replicas acknowledged it (WAIT). By default that is 1 when
@@ -199,13 +199,13 @@ private:
         detail::redis::WriteBatch batch;
     };
 
-    /// The check and write of one batch, then its WAIT and ROLE in the same pipeline as the
-    /// write; returns how many events were stored.
+    /// The write of one batch, its WAIT and ROLE in the same pipeline; returns how many
+    /// events were stored.
     std::size_t write(detail::redis::MasterLink& link, detail::redis::WriteBatch& batch) const {
         using detail::redis::Command;
         const std::size_t want = options_.min_replicas.value_or(std::min<std::size_t>(link.replicas, 1));
-        batch.append_check(link.conn);
-        batch.read_check(link.conn);
+        const auto stamp = link.batches.next(link.conn, keys_.seq(), options_.index_db, detail::redis::events_db);
+        batch.plan(stamp.number, stamp.now);
         batch.append_store(link.conn);
         if (want > 0) link.conn.append(Command("WAIT", want, options_.wait_timeout.count()));
         link.conn.append(Command("ROLE"));

@@ -8,7 +8,7 @@
 //   eh:<table>:w            the windows' ends: a sorted set, score = member = <end>
 //   eh:<table>:b:<number>   the events of batch <number> (16 digits): a list, per event its
 //                           timestamp (µs, 16 digits) and id; empty for one it did not store
-//   eh:<table>:seq          the batch numbers; every batch increments it (see write_batch.hpp)
+//   eh:<table>:seq          the last batch number taken; writers take blocks (batch_clock.hpp)
 // Another table's names differ in what follows its prefix: `p:`, `b:`, `w` and `seq` never
 // take one another's place, and only a batch list ends in `b:` and digits alone.
 #include <cstddef>

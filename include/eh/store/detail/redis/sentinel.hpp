@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "eh/error.hpp"
+#include "eh/store/detail/redis/batch_clock.hpp"
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/connection.hpp"
 #include "eh/store/detail/redis/nodes.hpp"
@@ -29,6 +30,7 @@ struct Credentials {
 struct MasterLink {
     Connection conn;
     std::size_t replicas = 0;
+    BatchClock batches; ///< names the batches written on conn
 };
 
 /// The number of connected replicas in a ROLE reply; StoreError unless the peer is a master.

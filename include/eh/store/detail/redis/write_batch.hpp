@@ -1,22 +1,20 @@
 #pragma once
-// A batch of events in two round trips, without Lua. First the check: which of the records
-// exist, a batch number (INCR) and Redis' clock (TIME). Then one transaction (MULTI/EXEC):
-// the index entries of the events whose records were missing, and `SET key value NX EX` for
-// each of them. So a redelivered id counts as a duplicate and adds no index entry, whatever
-// happened before (a NAKed batch, a batch repeated twice). Should another writer store one of
-// those records in between (a second instance handed the same message, ocis), the SET NX
-// stores nothing and says so, and the batch takes the event's entries out of the index again
-// (repair()): each id stays indexed once. A Lua script did all this in one round trip, but
-// copying a batch into Lua cost Redis three times what its SETs cost; WATCH of the records'
-// keys costs Redis time quadratic in the batch size, and WATCH of one key shared by all
-// writers made concurrent writers fail one another.
+// A batch of events in one round trip, without Lua: one transaction (MULTI/EXEC) of the
+// batch's index entries and `SET key value NX EX` for each event. A record that exists
+// already (a redelivered id: a NAKed batch, a batch repeated twice; or one another writer
+// stored, a second instance or ocis) is not overwritten, and its SET NX says so: the batch
+// then takes that event's entries out of the index again (repair(), a second round trip
+// only then). So a duplicate counts as one and each id stays indexed once. Checking first
+// which records exist cost a round trip per batch for what is rare; a Lua script did it all
+// in one, but copying a batch into Lua cost Redis three times what its SETs cost; WATCH of
+// the records' keys costs Redis time quadratic in the batch size, and WATCH of one key
+// shared by all writers made concurrent writers fail one another.
 //
 // The index costs a few commands per batch, not per event: the batch's postings go into one
 // blob per partition (postings.hpp), appended to the partition's list, and the batch's ids
 // into one list of its own. Nothing is ever trimmed: the lists are per window of expiry times
 // (keys.hpp), so a blob lives at most one window width longer than its events, and each list
-// expires whole. The INCR also makes every batch replicate something, so that a WAIT after a
-// batch of duplicates still waits for their first write.
+// expires whole. The lists' names hold the batch's number and window (batch_clock.hpp).
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -90,43 +88,19 @@ public:
             index::tokenize(e.payload, tokens_);
             token_ends_.push_back(tokens_.size());
         }
-        exists_.clear();
-        exists_.add("EXISTS");
-        for (std::size_t i = 0; i < events.size(); ++i) exists_.add(sets_[i][1]);
     }
 
-    /// Queues the check; read_check() takes its replies.
-    void append_check(Connection& conn) const {
-        conn.append(Command("SELECT", index_db_));
-        conn.append(Command("INCR", keys_->seq()));
-        conn.append(Command("SELECT", events_db));
-        conn.append(exists_);
-        conn.append(Command("TIME"));
-    }
-
-    /// Reads the check's replies and finds the events to store: the first of each id whose
-    /// record is missing (asking key by key when only some are). StoreError when Redis refused.
-    void read_check(Connection& conn) {
-        std::array<Reply, 5> r;
-        for (auto& reply : r) reply = conn.read();
-        for (auto& reply : r) reply = conn.expect(std::move(reply), "checking the batch");
-        const auto& time = *r[4];
-        if (r[1]->type != REDIS_REPLY_INTEGER || r[3]->type != REDIS_REPLY_INTEGER || time.type != REDIS_REPLY_ARRAY ||
-            time.elements != 2)
-            throw StoreError("redis " + conn.peer() + ": unexpected reply to the check of the batch");
+    /// Names the batch (its number, and Redis' clock in seconds: batch_clock.hpp) and takes
+    /// the first copy of each id as the one to store; whether its record exists already, the
+    /// SET NX tells.
+    void plan(std::int64_t number, std::int64_t now) {
         number_.clear();
-        append_time(number_, r[1]->integer);
-        now_ = std::stoll(std::string(text(*time.element[0])));
-        const auto existing = static_cast<std::size_t>(r[3]->integer);
-        fresh_.assign(events_.size(), existing == 0);
-        if (existing > 0 && existing < events_.size()) {
-            for (std::size_t i = 0; i < events_.size(); ++i) conn.append(Command("EXISTS", sets_[i][1]));
-            for (std::size_t i = 0; i < events_.size(); ++i)
-                fresh_[i] = conn.expect(conn.read(), "checking the batch")->integer == 0;
-        }
+        append_time(number_, number);
+        now_ = now;
+        fresh_.assign(events_.size(), true);
         std::unordered_set<std::string_view> ids; // a second copy of an id in the batch is a duplicate
         for (std::size_t i = 0; i < events_.size(); ++i)
-            if (fresh_[i] && !ids.insert(events_[i].event->id).second) fresh_[i] = false;
+            if (!ids.insert(events_[i].event->id).second) fresh_[i] = false;
         fresh_count_ = static_cast<std::size_t>(std::count(fresh_.begin(), fresh_.end(), true));
     }
 
@@ -146,7 +120,7 @@ public:
             });
         }
         assemble(fresh_);
-        // +1: TIME's seconds are rounded down, and the SETs count EX from the exact time.
+        // +1: the clock's seconds are rounded down, and the SETs count EX from the exact time.
         window_ = (now_ + 1 + ex + window_width_ - 1) / window_width_ * window_width_;
         conn.append(Command("MULTI"));
         conn.append(Command("SELECT", index_db_));
@@ -181,7 +155,7 @@ public:
     }
 
     /// How many events the batch stored, from read_store()'s reply; takes the entries of the
-    /// events another writer stored first out of the index again. StoreError when Redis
+    /// events whose records existed already out of the index again. StoreError when Redis
     /// refused.
     std::size_t stored(Reply reply, Connection& conn) {
         if (queued_ == 0) return 0;
@@ -218,7 +192,8 @@ private:
     }
 
     /// Replaces the blobs the transaction appended by blobs of the events it stored, and
-    /// empties the others' entries in the batch list (so the numbers stay).
+    /// empties the others' entries in the batch list (so the numbers stay), or drops the list
+    /// when it stored none.
     void repair(const std::vector<bool>& stored, Connection& conn) {
         const std::array<std::string, partitions> appended = blobs_;
         assemble(stored);
@@ -233,12 +208,17 @@ private:
             conn.append(Command("RPUSH", list(k), blobs_[k]));
             ++queued;
         }
-        for (std::size_t i = 0, number = 0; i < events_.size(); ++i) {
-            if (!fresh_[i]) continue;
-            ++number;
-            if (stored[i]) continue;
-            conn.append(Command("LSET", keys_->batch() + number_, number - 1, ""));
+        if (std::find(stored.begin(), stored.end(), true) == stored.end()) {
+            conn.append(Command("DEL", keys_->batch() + number_)); // a batch of duplicates leaves no list
             ++queued;
+        } else {
+            for (std::size_t i = 0, number = 0; i < events_.size(); ++i) {
+                if (!fresh_[i]) continue;
+                ++number;
+                if (stored[i]) continue;
+                conn.append(Command("LSET", keys_->batch() + number_, number - 1, ""));
+                ++queued;
+            }
         }
         conn.append(Command("SELECT", events_db));
         conn.append(Command("EXEC"));
@@ -256,7 +236,7 @@ private:
     std::int64_t window_width_ = 1, now_ = 0, window_ = 0;
     std::span<const Writable> events_;
     std::vector<Command> sets_;             // one per event; reused, with their capacity
-    Command exists_, batch_;
+    Command batch_;
     std::vector<index::Token> tokens_;      // every event's tokens, one after the other
     std::vector<std::size_t> token_ends_;   // where each event's tokens end in tokens_
     std::vector<bool> fresh_;               // the events to store
