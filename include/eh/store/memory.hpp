@@ -200,11 +200,17 @@ public:
     /// loop calls it whenever it has caught up with the stream (a fetch brought less than a
     /// full batch). Cheap when idle.
     void maintain() {
+        // Expired events are invisible already: their memory is reclaimed once a second, not
+        // after every partly filled batch (each reclaim takes every shard's write lock).
         const Timestamp now = clock_.now();
-        for (auto& shard : shards_) {
-            std::unique_lock lock(shard->mutex);
-            reclaim(*shard, now);
-        }
+        std::int64_t due = totals_->next_reclaim.load(std::memory_order_relaxed);
+        if (now.time_since_epoch().count() >= due &&
+            totals_->next_reclaim.compare_exchange_strong(due, (now + reclaim_every).time_since_epoch().count(),
+                                                          std::memory_order_relaxed))
+            for (auto& shard : shards_) {
+                std::unique_lock lock(shard->mutex);
+                reclaim(*shard, now);
+            }
         if (indexer_)
             indexer_->poke();
         else
@@ -244,7 +250,7 @@ private:
         std::vector<std::uint32_t> queued; // slots to index (may repeat, or be freed since)
         std::size_t live = 0;              // events held
         std::vector<HeapEntry> heap;       // min-heap on timestamp
-        // The index: under index_mutex, taken after mutex by whoever needs both.
+        // The index: under index_mutex, taken before mutex by whoever needs both.
         mutable detail::memory::WriterFirstMutex index_mutex;
         detail::memory::TokenTable postings;
         // Unlocked views for the decisions to index and to compact.
@@ -255,6 +261,7 @@ private:
     };
 
     static constexpr std::size_t index_chunk = 32; ///< records indexed per step
+    static constexpr std::chrono::seconds reclaim_every{1};
 
     using SharedLock = std::shared_lock<detail::memory::WriterFirstMutex>;
 
@@ -265,13 +272,14 @@ private:
         return n;
     }
 
-    /// Every shard's records and index read-locked, records first (every writer holds one
-    /// shard's locks at a time, in that order: no deadlock).
+    /// Every shard's index and records read-locked, the indexes first: a query that waits for
+    /// the worker's index lock then holds no lock that put() needs. (Writers hold one shard's
+    /// locks at a time, index before records too: no deadlock.)
     std::vector<SharedLock> lock_all_with_index() const {
         std::vector<SharedLock> locks;
         locks.reserve(2 * shards_.size());
-        for (const auto& shard : shards_) locks.emplace_back(shard->mutex);
         for (const auto& shard : shards_) locks.emplace_back(shard->index_mutex);
+        for (const auto& shard : shards_) locks.emplace_back(shard->mutex);
         return locks;
     }
     /// The shards with these indices read-locked, each once, in order: a one-id request
@@ -399,10 +407,11 @@ private:
     /// that became rare is indexed again. Only the indexer calls it.
     static void compact_index_if_stale(Shard& shard) {
         if (!index_is_stale(shard)) return;
-        std::unique_lock records(shard.mutex);
+        detail::memory::TokenTable old; // freed after the locks: put() must not wait for that
         std::unique_lock index(shard.index_mutex);
+        std::unique_lock records(shard.mutex);
         if (!index_is_stale(shard)) return;
-        shard.postings.clear();
+        std::swap(old, shard.postings);
         shard.total_postings = 0;
         shard.dead_postings = 0;
         shard.queued.clear();
@@ -559,6 +568,7 @@ private:
     std::vector<std::unique_ptr<Shard>> shards_;
     struct Totals {
         std::atomic<std::size_t> events{0}, bytes{0};
+        std::atomic<std::int64_t> next_reclaim{0}; ///< maintain()'s next reclaim, in the clock's ns
     };
     std::unique_ptr<Totals> totals_ = std::make_unique<Totals>(); // behind a pointer: the store stays movable
     std::unique_ptr<detail::memory::BackgroundWorker> indexer_;   // last: stopped before the shards go

@@ -216,13 +216,21 @@ private:
         const std::size_t count = batch.stored(std::move(written), link.conn);
         link.replicas = detail::redis::replicas_in_role(*link.conn.expect(std::move(role), "ROLE"), link.conn.peer());
         if (want > 0) {
-            acked = link.conn.expect(std::move(acked), "WAIT");
-            if (acked->integer < static_cast<long long>(want))
-                throw StoreError("redis " + link.conn.peer() + ": " + std::to_string(acked->integer) + " of " +
-                                 std::to_string(want) + " replicas acknowledged the batch within " +
-                                 std::to_string(options_.wait_timeout.count()) + " ms; the batch is refused (a retry is safe: writes are idempotent)");
+            require_replicas(link, std::move(acked), want);
+            if (batch.repaired()) // the repair's writes came after that WAIT
+                require_replicas(link, link.conn.call(Command("WAIT", want, options_.wait_timeout.count()), "WAIT"), want);
         }
         return count;
+    }
+
+    /// StoreError unless a WAIT's reply counts at least want replicas.
+    void require_replicas(detail::redis::MasterLink& link, detail::redis::Reply acked, std::size_t want) const {
+        acked = link.conn.expect(std::move(acked), "WAIT");
+        if (acked->integer < static_cast<long long>(want))
+            throw StoreError("redis " + link.conn.peer() + ": " + std::to_string(acked->integer) + " of " +
+                             std::to_string(want) + " replicas acknowledged the batch within " +
+                             std::to_string(options_.wait_timeout.count()) +
+                             " ms; the batch is refused (a retry is safe: writes are idempotent)");
     }
 
     /// Decodes a record onto found; false (and nothing added) when it is not a StoreEvent,

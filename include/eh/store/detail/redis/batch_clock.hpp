@@ -1,7 +1,7 @@
 #pragma once
 // What names a batch's index lists, without a round trip per batch: its number, unique among
-// all writers (INCRBY reserves a block of them), and Redis' clock in seconds (TIME, kept as
-// an offset to the local clock). Both come in one round trip, at most once a second or per
+// all writers (INCRBY reserves a block of them), and Redis' clock in seconds (TIME, carried
+// forward on the local steady clock). Both come in one round trip, at most once a second or per
 // block. A connection has its own: a new connection (a failover, say) starts afresh, and
 // the WAIT of its first batch also covers the reservation.
 #include <chrono>
@@ -29,20 +29,15 @@ public:
     /// The next batch's stamp; asks Redis when the block is used up or the offset is old.
     Stamp next(Connection& conn, const std::string& seq_key, int index_db, std::string_view events_db) {
         const auto steady = std::chrono::steady_clock::now();
-        if (next_ == end_ || steady - refreshed_ >= refresh_every) refresh(conn, seq_key, index_db, events_db, steady);
-        return {next_++, (local_micros() + offset_) / 1'000'000};
+        if (next_ == end_ || steady - refreshed_ >= refresh_every) refresh(conn, seq_key, index_db, events_db);
+        // Extrapolated on the steady clock: a step of the system clock does not move it.
+        const auto since = std::chrono::duration_cast<std::chrono::microseconds>(steady - refreshed_).count();
+        return {next_++, (redis_micros_ + since) / 1'000'000};
     }
 
 private:
-    static std::int64_t local_micros() {
-        return std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    }
-
-    void refresh(Connection& conn, const std::string& seq_key, int index_db, std::string_view events_db,
-                 std::chrono::steady_clock::time_point steady) {
-        const std::int64_t sent = local_micros();
+    void refresh(Connection& conn, const std::string& seq_key, int index_db, std::string_view events_db) {
+        const auto sent = std::chrono::steady_clock::now();
         conn.append(Command("SELECT", index_db));
         conn.append(Command("INCRBY", seq_key, block));
         conn.append(Command("SELECT", events_db));
@@ -50,20 +45,19 @@ private:
         Reply replies[4];
         for (auto& r : replies) r = conn.read();
         for (auto& r : replies) r = conn.expect(std::move(r), "reserving batch numbers");
-        const std::int64_t received = local_micros();
+        const auto received = std::chrono::steady_clock::now();
         const redisReply& time = *replies[3];
         if (replies[1]->type != REDIS_REPLY_INTEGER || time.type != REDIS_REPLY_ARRAY || time.elements != 2)
             throw StoreError("redis " + conn.peer() + ": unexpected reply to INCRBY/TIME");
-        const std::int64_t redis_micros = std::stoll(std::string(text(*time.element[0]))) * 1'000'000 +
-                                          std::stoll(std::string(text(*time.element[1])));
-        offset_ = redis_micros - (sent + received) / 2; // TIME ran about halfway
+        redis_micros_ = std::stoll(std::string(text(*time.element[0]))) * 1'000'000 +
+                        std::stoll(std::string(text(*time.element[1])));
+        refreshed_ = sent + (received - sent) / 2; // TIME ran about halfway
         end_ = replies[1]->integer + 1;
         next_ = end_ - block;
-        refreshed_ = steady;
     }
 
     std::int64_t next_ = 0, end_ = 0; ///< the numbers [next_, end_) are this connection's
-    std::int64_t offset_ = 0;         ///< Redis' clock minus ours, µs
+    std::int64_t redis_micros_ = 0;   ///< Redis' clock at refreshed_, µs
     std::chrono::steady_clock::time_point refreshed_{};
 };
 

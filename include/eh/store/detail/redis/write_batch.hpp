@@ -94,6 +94,7 @@ public:
     /// the first copy of each id as the one to store; whether its record exists already, the
     /// SET NX tells.
     void plan(std::int64_t number, std::int64_t now) {
+        repaired_ = false;
         number_.clear();
         append_time(number_, number);
         now_ = now;
@@ -170,9 +171,14 @@ public:
         std::vector<bool> stored = fresh_;
         for (std::size_t i = events_.size(), set = queued_; i-- > 0;)
             if (fresh_[i]) stored[i] = reply->element[--set]->type == REDIS_REPLY_STATUS;
-        if (stored != fresh_) repair(stored, conn);
+        repaired_ = stored != fresh_;
+        if (repaired_) repair(stored, conn);
         return static_cast<std::size_t>(std::count(stored.begin(), stored.end(), true));
     }
+
+    /// Whether stored() had to take entries out of the index again: its writes came after the
+    /// batch's WAIT, so they need one of their own.
+    bool repaired() const noexcept { return repaired_; }
 
 private:
     /// The partitions' blobs of the events in `indexed`, each numbered by its place among the
@@ -244,6 +250,7 @@ private:
     std::string number_, key_;              // the batch's number (16 digits); a list's name
     std::array<std::string, partitions> blobs_; // each partition's blob
     std::size_t queued_ = 0;                // commands between MULTI and EXEC (0: no transaction)
+    bool repaired_ = false;
 };
 
 } // namespace eh::store::detail::redis
