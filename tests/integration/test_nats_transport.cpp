@@ -34,7 +34,12 @@ static_assert(eh::Transport<NatsJetStream>);
 
 namespace {
 using Clock = std::chrono::steady_clock;
-constexpr std::chrono::milliseconds patience = 20s; ///< how long a test waits for what must happen
+/// How long a test waits for what must happen: only a bound on a hang, never a speed check.
+/// Longer than the default ack wait (30 s): nats-server 2.9 may hold a NAKed message back
+/// until then (see "the consumer's ack floor ...").
+constexpr std::chrono::milliseconds patience = 60s;
+/// Bounds a stop that must not hang (the stop itself takes one fetch wait: 100 ms).
+constexpr std::chrono::milliseconds stop_bound = 10s;
 
 /// Runs ingest_once() on this thread until pred holds; false if it still does not after `within`.
 template <class H, class Pred>
@@ -107,7 +112,7 @@ struct Bus {
 /// and nothing is pending or in flight.
 template <class H>
 void check_all_settled(H& h, eh_test::Publisher& pub, std::uint64_t last_sequence) {
-    REQUIRE(h.transport().flush(2s));
+    REQUIRE(h.transport().flush(patience));
     const auto consumer = pub.consumer_info("eventhistory");
     CHECK(consumer->AckFloor.Stream == last_sequence);
     CHECK(consumer->NumAckPending == 0);
@@ -122,7 +127,7 @@ TEST_CASE("the stream is created when missing, as ocis creates it") {
     o.ack_wait = 7s;
     History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
     CHECK_FALSE(h.ready());
-    REQUIRE(ingest_until(h, [&] { return h.ready(); }, 10s));
+    REQUIRE(ingest_until(h, [&] { return h.ready(); }));
 
     eh_test::Publisher pub(server.endpoint());
     const auto stream = pub.stream_info();
@@ -158,7 +163,7 @@ TEST_CASE("a backlog published before the consumer starts is ingested completely
     CHECK(h.counters().duplicates == 0);
     CHECK(h.counters().malformed == 0);
     // The lag is refreshed while ingesting goes on, and drops to nothing.
-    CHECK(ingest_until(h, [&] { return h.transport().pending() == 0; }, 5s));
+    CHECK(ingest_until(h, [&] { return h.transport().pending() == 0; }));
     check_all_settled(h, bus.pub, n);
 }
 
@@ -181,7 +186,7 @@ TEST_CASE("malformed messages are terminated and counted, never redelivered; the
     bus.pub.publish_all(bodies);
 
     NatsOptions o = options_for(bus.server);
-    o.ack_wait = 1s; // a message left unsettled would come back within the test
+    o.ack_wait = 2s; // a message left unsettled would come back within the test
     History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
     REQUIRE(ingest_until(h, [&] { return h.counters().received >= bodies.size(); }));
     CHECK(missing_or_different(h, events) == 0);
@@ -190,7 +195,7 @@ TEST_CASE("malformed messages are terminated and counted, never redelivered; the
     CHECK(h.counters().terms == malformed.size());
 
     // Longer than the ack wait: nothing comes again.
-    const auto until = Clock::now() + 1500ms;
+    const auto until = Clock::now() + 3s;
     while (Clock::now() < until) h.ingest_once();
     CHECK(h.counters().received == bodies.size());
     check_all_settled(h, bus.pub, bodies.size());
@@ -202,14 +207,17 @@ TEST_CASE("the consumer's ack floor never passes an event the store does not hol
     Bus bus;
     const auto events = bus.publish(n, 4);
 
-    FailingHistory h(NatsJetStream(options_for(bus.server)), eh::testing::FailingStore<Memory>{}, {}, fast_ingest());
+    // nats-server 2.9 sometimes delivers a NAKed message twice and holds another one back until
+    // its ack wait ends (nats-server#5305, fixed in 2.10.15): a short ack wait keeps the test short.
+    NatsOptions o = options_for(bus.server);
+    o.ack_wait = 2s;
+    FailingHistory h(NatsJetStream(o), eh::testing::FailingStore<Memory>{}, {}, fast_ingest());
     h.store().fail(true);
-    // Every message delivered, and refused by the store, at least twice.
+    // Refused by the store twice as often as there are messages.
     REQUIRE(ingest_until(h, [&] { return h.counters().naks >= 2 * n; }));
-    REQUIRE(h.transport().flush(2s));
+    REQUIRE(h.transport().flush(patience));
     {
         const auto consumer = bus.pub.consumer_info("eventhistory");
-        CHECK(consumer->Delivered.Stream == n);
         CHECK(consumer->AckFloor.Stream == 0);
         CHECK(consumer->NumRedelivered > 0);
         CHECK(h.counters().acks == 0);
@@ -235,12 +243,12 @@ TEST_CASE("NATS down at start: not ready, stoppable, and ready by itself once NA
         const auto asked = Clock::now();
         loop.request_stop();
         loop.join();
-        CHECK(Clock::now() - asked < 1s); // the loop stays stoppable while NATS is away
+        CHECK(Clock::now() - asked < stop_bound); // the loop stays stoppable while NATS is away
     }
 
     std::jthread loop([&](std::stop_token stop) { h.run(stop); });
     server.start();
-    REQUIRE(eh_test::eventually([&] { return h.ready(); }, 15s));
+    REQUIRE(eh_test::eventually([&] { return h.ready(); }, patience));
     eh_test::Publisher pub(server.endpoint());
     const auto events = generate(n, 5);
     pub.publish_all(envelopes(events)); // into the stream the transport created
@@ -257,22 +265,14 @@ TEST_CASE("NATS killed and restarted mid-ingest under continuous publishing: not
 
     History h(NatsJetStream(options_for(bus.server, ConsumerMode::instance)), Memory{}, {}, fast_ingest());
     std::jthread loop([&](std::stop_token stop) { h.run(stop); });
-    std::atomic<bool> publish_failed{false};
-    std::atomic<std::size_t> published{0};
-    std::jthread producer([&] {
-        for (const auto& g : events) {
-            if (!bus.pub.publish_reliably(g.envelope, g.event.id)) publish_failed = true;
-            ++published;
-        }
-    });
+    eh_test::ContinuousPublisher producer(bus.server.endpoint(), events, n / 2);
 
     REQUIRE(eh_test::eventually([&] { return stored(h) >= n / 4; }, patience));
     bus.server.kill();
-    CHECK(published < n); // the kill falls in the middle of publishing
+    producer.release(); // the rest is published across the outage
     bus.server.start();
-    producer.join();
-    REQUIRE_FALSE(publish_failed);
-    CHECK(eh_test::eventually([&] { return h.store().size() == n; }, 30s));
+    REQUIRE(producer.finish());
+    CHECK(eh_test::eventually([&] { return h.store().size() == n; }, patience));
     loop.request_stop();
     loop.join();
     CHECK(missing_or_different(h, events) == 0);
@@ -301,32 +301,64 @@ TEST_CASE("instance mode: every instance stores every event") {
     CHECK(bus.pub.consumers().empty()); // a clean stop removes the instance's own consumer
 }
 
-TEST_CASE("shared mode: instances on one durable consumer split the events") {
-    constexpr std::size_t n = 20'000;
+TEST_CASE("shared mode: instances on one durable consumer store every event exactly once between them") {
+    // Which instance the server hands a message to is its scheduling, not a promise. So each
+    // instance first runs alone (both take part, whatever the scheduler does), then both at
+    // once; what must hold is that together they store every event once, each acking only
+    // what it stored.
+    constexpr std::size_t part = 2'000;
     Bus bus;
-    History a(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
-    History b(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
-    std::jthread la([&](std::stop_token stop) { a.run(stop); });
-    std::jthread lb([&](std::stop_token stop) { b.run(stop); });
-    REQUIRE(eh_test::eventually([&] { return a.ready() && b.ready(); }, patience));
+    auto run = [](History& h) { return std::jthread([&h](std::stop_token stop) { h.run(stop); }); };
+    std::vector<eh::testing::GeneratedEvent> events;
+    auto publish = [&](std::size_t n, std::uint64_t seed) {
+        auto more = bus.publish(n, seed);
+        events.insert(events.end(), more.begin(), more.end());
+        return more;
+    };
+    auto check_acked_what_it_stored = [](const History& h) {
+        CHECK(h.counters().acks == h.counters().stored + h.counters().duplicates);
+        CHECK(h.counters().naks == 0);
+    };
 
-    const auto events = bus.publish(n, 8);
-    CHECK(eh_test::eventually([&] { return stored(a) + stored(b) == n; }, patience));
-    la.request_stop();
-    lb.request_stop();
-    la.join();
-    lb.join();
-    CHECK(stored(a) > 0);
-    CHECK(stored(b) > 0);
-    CHECK(stored(a) + stored(b) == n);
-    CHECK(a.counters().duplicates + b.counters().duplicates == 0);
-    // Together they hold every event.
+    std::uint64_t stored_by_first = 0;
+    {
+        History a(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
+        auto la = run(a);
+        const auto first = publish(part, 8);
+        REQUIRE(eh_test::eventually([&] { return stored(a) == part; }, patience));
+        la.request_stop();
+        la.join();
+        CHECK(missing_or_different(a, first) == 0);
+        check_acked_what_it_stored(a);
+        stored_by_first = stored(a);
+    } // a stops: what its open requests brought since goes back to the consumer (NAK)
+
+    History b(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
+    {
+        auto lb = run(b);
+        const auto second = publish(part, 9);
+        REQUIRE(eh_test::eventually([&] { return stored(b) == part; }, patience));
+        CHECK(missing_or_different(b, second) == 0);
+    }
+
+    History c(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
+    {
+        auto lc = run(c), lb = run(b);
+        publish(2 * part, 10);
+        CHECK(eh_test::eventually([&] { return stored_by_first + stored(c) + stored(b) == 4 * part; }, patience));
+    }
+    CHECK(stored_by_first + stored(c) + stored(b) == 4 * part); // nothing stored twice
+    check_acked_what_it_stored(c);
+    check_acked_what_it_stored(b);
+    // The two running ones hold every event published since the first stopped.
     std::vector<std::string> ids;
-    for (const auto& g : events) ids.push_back(g.event.id);
+    for (std::size_t i = part; i < events.size(); ++i) ids.push_back(events[i].event.id);
     std::set<std::string> held;
-    for (const auto& e : a.get_events(ids)) held.insert(e.id);
+    for (const auto& e : c.get_events(ids)) held.insert(e.id);
     for (const auto& e : b.get_events(ids)) held.insert(e.id);
-    CHECK(held.size() == n);
+    CHECK(held.size() == 3 * part);
+    REQUIRE(c.transport().flush(patience));
+    check_all_settled(b, bus.pub, 4 * part);
     CHECK(bus.pub.consumers() == std::vector<std::string>{"eventhistory"});
 }
 
@@ -376,17 +408,19 @@ TEST_CASE("where a new consumer starts: deliver policy new, and the instance rep
         NatsOptions o = options_for(bus.server);
         o.deliver = eh::transport::DeliverPolicy::new_only;
         History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
-        REQUIRE(ingest_until(h, [&] { return h.ready(); }, 10s));
+        REQUIRE(ingest_until(h, [&] { return h.ready(); }));
         bus.pub.publish_all(envelopes(new_events));
         REQUIRE(ingest_until(h, [&] { return stored(h) == new_events.size(); }));
         CHECK(missing_or_different(h, new_events) == 0);
         CHECK(h.counters().received == new_events.size());
     }
     SUBCASE("instance mode skips, server-side, what the stream stored before the window") {
-        std::this_thread::sleep_for(1200ms); // the stream's own clock must move past the old events
+        // Old events 4 s old, the window 2 s: the consumer may be created up to 2 s after the
+        // new events were published (a slow machine) and still start between the two.
+        std::this_thread::sleep_for(4s);
         bus.pub.publish_all(envelopes(new_events));
         NatsOptions o = options_for(bus.server, ConsumerMode::instance);
-        o.replay_window = 1s;
+        o.replay_window = 2s;
         History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
         REQUIRE(ingest_until(h, [&] { return stored(h) == new_events.size(); }));
         CHECK(h.ingest_once() == 0); // nothing older follows
@@ -423,7 +457,7 @@ TEST_CASE("user/password: the right ones ingest; wrong ones keep it unready but 
         const auto asked = Clock::now();
         loop.request_stop();
         loop.join();
-        CHECK(Clock::now() - asked < 1s);
+        CHECK(Clock::now() - asked < stop_bound);
     }
 }
 

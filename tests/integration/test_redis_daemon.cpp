@@ -4,12 +4,7 @@
 // Redis, no loss when the daemon or the Redis master is killed, and no ack while Redis is away.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +19,7 @@
 #include "fixtures/redis_cluster.hpp"
 
 using namespace std::chrono_literals;
+using eh_test::ContinuousPublisher;
 using eh_test::Daemon;
 using eh_test::eventually;
 using eh_test::NatsServer;
@@ -37,6 +33,9 @@ using eh_test::Published;
 using eh_test::retrievable;
 
 constexpr long long ttl_seconds = 336 * 3600;
+/// How long a test waits for what must happen: a bound on a hang, never a speed check. Longer
+/// than a refused batch's longest NAK delay (30 s).
+constexpr auto patience = 90s;
 
 /// Events an hour old (their TTL counts from then), in the envelope reva publishes.
 Published generate(std::size_t n, std::uint64_t seed) {
@@ -70,33 +69,8 @@ struct Rig {
     Publisher pub{nats.endpoint()};
 };
 
-/// Publishes every event on its own thread, each acked by the server (retrying across
-/// outages), spread over time: a pause after every 16.
-class ContinuousPublisher {
-public:
-    ContinuousPublisher(Publisher& pub, const Published& p, std::chrono::milliseconds pause)
-        : thread_([this, &pub, &p, pause] {
-              for (const auto& e : p.events) {
-                  if (!pub.publish_reliably(e.envelope, e.event.id, 60s)) failed_ = true;
-                  if (++sent_ % 16 == 0) std::this_thread::sleep_for(pause);
-              }
-          }) {}
-
-    /// Waits until all are published; false if any could not be.
-    bool finish() {
-        thread_.join();
-        return !failed_;
-    }
-    std::size_t sent() const { return sent_; }
-
-private:
-    std::atomic<std::size_t> sent_{0};
-    std::atomic<bool> failed_{false};
-    std::jthread thread_; // last: it starts once the members above exist
-};
-
-bool all_retrievable(const Daemon& d, const Published& p, std::chrono::seconds timeout) {
-    return eventually([&] { return retrievable(d, p) == p.events.size(); }, timeout, 200ms);
+bool all_retrievable(const Daemon& d, const Published& p) {
+    return eventually([&] { return retrievable(d, p) == p.events.size(); }, patience, 200ms);
 }
 
 std::string redis_get(RedisCluster::Connection& c, const std::string& key) {
@@ -113,7 +87,7 @@ TEST_CASE("daemon redis-sentinel: ocis records in Redis (exact bytes, TTL ~336h)
     for (const auto& e : p.events) bodies.push_back(e.envelope);
     rig.pub.publish_all(bodies);
     Daemon d = rig.daemon("rt:");
-    REQUIRE(d.wait_metric_at_least("eventhistory_acks_total", 600, 60s));
+    REQUIRE(d.wait_metric_at_least("eventhistory_acks_total", 600, patience));
     CHECK(d.metric("eventhistory_events_stored_total") == 600);
     CHECK(d.status("/readyz") == 200);
     CHECK(retrievable(d, p) == 600);
@@ -140,14 +114,13 @@ TEST_CASE("daemon redis-sentinel: kill -9 of the daemon mid-ingest under continu
     const Published p = generate(4000, 62);
     // What the killed process had in hand comes back after the ack wait: short, to keep the test short.
     Daemon d = rig.daemon("kill:", {"--consumer-ack-wait", "3s"});
-    ContinuousPublisher publisher(rig.pub, p, 10ms);
-    REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 800, 60s));
+    ContinuousPublisher publisher(rig.nats.endpoint(), p.events, 2000, 10ms);
+    REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 800, patience));
     d.kill();
-    const std::size_t sent_at_kill = publisher.sent();
+    publisher.release(); // the rest arrives while the daemon is down and after its restart
     d.start();
     REQUIRE(publisher.finish());
-    CHECK(sent_at_kill < p.events.size()); // killed while events were still arriving
-    CHECK(all_retrievable(d, p, 60s));
+    CHECK(all_retrievable(d, p));
     CHECK(d.status("/readyz") == 200);
 }
 
@@ -156,12 +129,13 @@ TEST_CASE("daemon redis-sentinel: Redis down for 10 s: /readyz 503, no ack meanw
     Rig rig(cluster);
     const Published p = generate(1500, 63);
     Daemon d = rig.daemon("down:");
-    ContinuousPublisher publisher(rig.pub, p, 100ms); // ~10 s
-    REQUIRE(d.wait_metric_at_least("eventhistory_acks_total", 300, 60s));
+    ContinuousPublisher publisher(rig.nats.endpoint(), p.events, 500, 100ms); // the rest over ~6 s
+    REQUIRE(d.wait_metric_at_least("eventhistory_acks_total", 300, patience));
 
     cluster.stop_all();
     const auto stopped = std::chrono::steady_clock::now();
-    REQUIRE(eventually([&] { return d.status("/readyz") == 503; }, 10s, 50ms));
+    publisher.release();
+    REQUIRE(eventually([&] { return d.status("/readyz") == 503; }, patience, 50ms));
     const double acks = d.metric("eventhistory_acks_total");
     CHECK(d.body("/readyz").find("store not ready") != std::string::npos);
     std::this_thread::sleep_until(stopped + 10s); // the outage itself, not a wait for a condition
@@ -171,60 +145,25 @@ TEST_CASE("daemon redis-sentinel: Redis down for 10 s: /readyz 503, no ack meanw
 
     cluster.start_all();
     REQUIRE(publisher.finish());
-    CHECK(all_retrievable(d, p, 90s)); // refused batches come back after their NAK delay (up to 30 s)
-    CHECK(eventually([&] { return d.status("/readyz") == 200; }, 10s, 50ms));
+    CHECK(all_retrievable(d, p)); // refused batches come back after their NAK delay (up to 30 s)
+    CHECK(eventually([&] { return d.status("/readyz") == 200; }, patience, 50ms));
 }
 
-TEST_CASE("daemon redis-sentinel: kill -9 of the master under continuous publishing: 0 lost; failover time and ingest resumption") {
+TEST_CASE("daemon redis-sentinel: kill -9 of the master under continuous publishing: 0 lost") {
+    // How long ingest pauses is a figure of `eh-bench failover`; here: nothing lost, the
+    // failover noticed (batches NAKed), ready again afterwards.
     RedisCluster cluster;
     Rig rig(cluster);
     const Published p = generate(5000, 64);
     Daemon d = rig.daemon("fo:");
+    ContinuousPublisher publisher(rig.nats.endpoint(), p.events, 2500, 20ms);
 
-    // When eventhistory_acks_total moved, and when the first NAK was seen, sampled every 20 ms.
-    std::mutex mutex;
-    std::vector<std::chrono::steady_clock::time_point> moved;
-    std::optional<std::chrono::steady_clock::time_point> first_nak;
-    std::jthread sampler([&](std::stop_token stop) {
-        double last = 0;
-        while (!stop.stop_requested()) {
-            const double acks = d.metric("eventhistory_acks_total"), naks = d.metric("eventhistory_naks_total");
-            {
-                std::lock_guard lock(mutex);
-                if (acks > last) moved.push_back(std::chrono::steady_clock::now());
-                if (naks > 0 && !first_nak) first_nak = std::chrono::steady_clock::now();
-            }
-            last = acks;
-            std::this_thread::sleep_for(20ms);
-        }
-    });
-    ContinuousPublisher publisher(rig.pub, p, 20ms); // ~6 s
-
-    REQUIRE(d.wait_metric_at_least("eventhistory_acks_total", 1000, 60s));
-    const auto killed_at = std::chrono::steady_clock::now();
+    REQUIRE(d.wait_metric_at_least("eventhistory_acks_total", 1000, patience));
     const int old_master = cluster.kill_master();
-    REQUIRE_MESSAGE(eventually([&] { return cluster.master_port() != old_master; }, 30s, 5ms), cluster.logs());
-    const auto failover = std::chrono::steady_clock::now() - killed_at;
+    publisher.release();
+    REQUIRE_MESSAGE(eventually([&] { return cluster.master_port() != old_master; }, patience, 5ms), cluster.logs());
     REQUIRE(publisher.finish());
-    CHECK(all_retrievable(d, p, 90s)); // 0 lost
-    const auto all_stored = std::chrono::steady_clock::now() - killed_at;
-    sampler.request_stop();
-    sampler.join();
-
-    // Ingest resumed: the first ack after the first refused batch (of events published
-    // meanwhile; the refused ones come back after their NAK delay: see all_stored).
-    std::chrono::steady_clock::duration resumed = std::chrono::hours{1};
-    {
-        std::lock_guard lock(mutex);
-        REQUIRE(first_nak); // the failover was noticed, not slept through
-        auto after = std::upper_bound(moved.begin(), moved.end(), *first_nak);
-        if (after != moved.end()) resumed = *after - killed_at;
-    }
-    const auto seconds = [](auto t) { return std::chrono::duration<double>(t).count(); };
-    std::printf("daemon redis-sentinel failover: replica promoted %.2f s after kill -9; ingest resumed %.2f s after "
-                "it; all %zu events stored %.2f s after it (%.0f NAKed deliveries, %.0f duplicates on redelivery)\n",
-                seconds(failover), seconds(resumed), p.events.size(), seconds(all_stored),
-                d.metric("eventhistory_naks_total"), d.metric("eventhistory_events_duplicates_total"));
-    CHECK(resumed < failover + 5s);
-    CHECK(d.status("/readyz") == 200);
+    CHECK(all_retrievable(d, p)); // 0 lost
+    CHECK(d.metric("eventhistory_naks_total") > 0); // the failover was noticed, not slept through
+    CHECK(eventually([&] { return d.status("/readyz") == 200; }, patience, 50ms));
 }
