@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "eh/server/debug_http.hpp"
+#include "daemon_process.hpp"
 #include "eh/testing/nats_publisher.hpp"
 #include "fixtures/server_process.hpp"
 #include "latency.hpp"
@@ -47,13 +47,6 @@ inline double publish(const std::string& endpoint, const Workload& w) {
     return average;
 }
 
-/// An unlabelled sample of a Prometheus text page; -1 when absent.
-inline double metric(const std::string& page, std::string_view name) {
-    const std::string key = "\n" + std::string(name) + " ";
-    const auto at = page.find(key);
-    return at == std::string::npos ? -1 : std::stod(page.substr(at + key.size()));
-}
-
 struct DaemonIngest {
     double rate = 0;       ///< events per second from the first ack to the last
     double startup_ms = 0; ///< from the start of the process to its first ack
@@ -64,32 +57,18 @@ struct DaemonIngest {
 /// it (SIGTERM; a non-zero exit is an error).
 inline DaemonIngest daemon_ingest(const std::filesystem::path& daemon, const std::string& endpoint,
                                   std::size_t count, int batch, const std::string& store_type,
-                                  const std::vector<std::string>& flags) {
-    const auto dir = eh_test::make_temp_dir("eh-bench-daemon");
-    const std::string debug_addr = "127.0.0.1:" + std::to_string(eh_test::free_port());
-    eh_test::ChildProcess process;
+                                  std::vector<std::string> flags) {
+    flags.insert(flags.end(), {"--consumer-fetch-batch", std::to_string(batch)});
     const auto t0 = Clock::now();
-    std::vector<std::string> argv{daemon.string(), "server", "--events-endpoint", endpoint, "--store-type", store_type,
-                                  "--consumer-fetch-batch", std::to_string(batch), "--grpc-addr",
-                                  "127.0.0.1:" + std::to_string(eh_test::free_port()), "--debug-addr", debug_addr,
-                                  "--log-level", "warn"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    process.start(argv, dir / "eventhistoryd.log");
+    DaemonProcess process(daemon, endpoint, store_type, flags);
     // Acks follow the store's acceptance; the stored gauge (stores that count) must agree.
-    auto metrics = [&] {
-        try {
-            return eh::server::http_get(debug_addr, "/metrics", std::chrono::seconds{2}).body;
-        } catch (const std::exception&) {
-            return std::string(); // not listening yet
-        }
-    };
     DaemonIngest r;
     Clock::time_point first{};
     double at_first = 0;
     const bool done = eh_test::eventually(
         [&] {
             if (!process.alive()) return true;
-            const double n = metric(metrics(), "eventhistory_acks_total");
+            const double n = process.metric("eventhistory_acks_total");
             if (n > 0 && at_first == 0) {
                 first = Clock::now();
                 at_first = n;
@@ -101,13 +80,10 @@ inline DaemonIngest daemon_ingest(const std::filesystem::path& daemon, const std
         std::chrono::minutes{10}, std::chrono::milliseconds{10});
     const double seconds = ms_since(first) / 1000;
     // noop keeps nothing (it measures the daemon without a store); -1: the store does not count.
-    const double stored = store_type == "noop" ? -1 : metric(metrics(), "eventhistory_stored_events");
+    const double stored = store_type == "noop" ? -1 : process.metric("eventhistory_stored_events");
     const std::string log = process.log();
-    const bool alive = process.alive();
-    const int status = alive ? process.terminate(std::chrono::seconds{20}) : -1;
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-    if (!done || !alive || status != 0 || (stored >= 0 && stored < static_cast<double>(count)))
+    const int status = process.terminate();
+    if (!done || status != 0 || (stored >= 0 && stored < static_cast<double>(count)))
         throw std::runtime_error("eventhistoryd did not ingest " + std::to_string(count) + " events (stored " +
                                  std::to_string(stored) + ", exit status " + std::to_string(status) +
                                  "); its log:\n" + log);

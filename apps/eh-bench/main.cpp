@@ -3,6 +3,7 @@
 // docs/performance.md for the method and the targets (issue 6).
 //   eh-bench publish --url HOST:PORT --count N    publish generated events (demo data, too)
 //   eh-bench ingest | get | user | memory | all   measure; `all` prints one table
+//   eh-bench failover                         redis-sentinel: ingest across a master kill
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -14,10 +15,12 @@
 #include <spdlog/spdlog.h>
 
 #include "fixtures/nats_server.hpp"
+#include "failover.hpp"
 #include "get_qps.hpp"
 #include "ingest.hpp"
 #include "memory_use.hpp"
 #include "report.hpp"
+#include "store_reads.hpp"
 #include "user_query.hpp"
 #include "workload.hpp"
 
@@ -41,6 +44,7 @@ struct Options {
     int repeat = 1;
     double seconds = 2;
     std::size_t memory_count = 200'000;
+    std::size_t failover_count = 8'000;
     std::vector<std::size_t> sizes{10'000, 100'000, 1'000'000};
     std::string csv, plot;
 };
@@ -102,6 +106,12 @@ int main(int argc, char** argv) {
                         "(default: an in-process memory-store server)");
         cmd->add_option("--duration", o.seconds, "Seconds measured per point")->capture_default_str();
     };
+    auto read_store_flag = [&](CLI::App* cmd) {
+        cmd->add_option("--store-type", o.store_type,
+                        "memory, or a shared store on servers of its own (nats-js-kv, redis-sentinel) read in-process "
+                        "against a raw reader of the same records")
+            ->capture_default_str();
+    };
     auto user_flags = [&](CLI::App* cmd) {
         cmd->add_option("--sizes", o.sizes, "Store sizes for the user query")->delimiter(',')->capture_default_str();
     };
@@ -124,22 +134,32 @@ int main(int argc, char** argv) {
                   "the raw write of the same records)");
     workload_flags(ingest);
     ingest_flags(ingest);
-    auto* get = app.add_subcommand("get", "GetEvents calls/s and latency against a floor server");
+    auto* get = app.add_subcommand("get", "GetEvents calls/s and latency against a floor server (shared stores: and "
+                                          "against a raw reader)");
     workload_flags(get);
     get_flags(get);
-    auto* user = app.add_subcommand("user", "GetEventsForUser latency by store size against the ocis scan");
+    read_store_flag(get);
+    auto* user = app.add_subcommand("user", "GetEventsForUser latency by store size against a scan of every event");
     user->add_option("--seed", o.workload.seed, "Generator seed")->capture_default_str();
     user_flags(user);
+    read_store_flag(user);
     auto* memory_cmd = app.add_subcommand("memory", "Memory store bytes per event against the payload");
     memory_cmd->add_option("--seed", o.workload.seed, "Generator seed")->capture_default_str();
     memory_flags(memory_cmd);
-    auto* all = app.add_subcommand("all", "Everything; one table");
+    auto* failover = app.add_subcommand(
+        "failover", "redis-sentinel: the daemon's ingest pause when the Redis master is killed, against the sentinels' "
+                    "promotion time");
+    failover->add_option("--count", o.failover_count, "Events published, at ~800/s, the master killed midway")
+        ->capture_default_str();
+    failover->add_option("--seed", o.workload.seed, "Generator seed")->capture_default_str();
+    failover->add_option("--daemon", o.daemon, "eventhistoryd binary")->capture_default_str();
+    auto* all = app.add_subcommand("all", "Everything but failover; one table");
     workload_flags(all);
     ingest_flags(all);
     get_flags(all);
     user_flags(all);
     memory_flags(all);
-    for (auto* cmd : {ingest, get, user, memory_cmd, all}) output_flags(cmd);
+    for (auto* cmd : {ingest, get, user, memory_cmd, failover, all}) output_flags(cmd);
 
     CLI11_PARSE(app, argc, argv);
     eh_bench::Report report;
@@ -151,9 +171,18 @@ int main(int argc, char** argv) {
         }
         // Memory first: what later sections free and the allocator keeps would hide growth.
         if (*memory_cmd || *all) memory(o, report);
-        if (*user || *all) eh_bench::bench_user_queries(o.sizes, o.workload.seed, report);
-        if (*get || *all) eh_bench::bench_get_events(o.workload, o.target, o.seconds, report);
+        // `all` reads the memory store; --store-type there is the ingest's.
+        const bool memory_reads = *all || o.store_type == "memory";
+        if (*all || (*user && memory_reads)) eh_bench::bench_user_queries(o.sizes, o.workload.seed, report);
+        if (*user && !memory_reads) eh_bench::bench_store_users(o.store_type, o.sizes, o.workload.seed, report);
+        if (*all || (*get && memory_reads)) eh_bench::bench_get_events(o.workload, o.target, o.seconds, report);
+        if (*get && !memory_reads) eh_bench::bench_store_gets(o.store_type, o.workload, o.seconds, report);
         if (*ingest || *all) ::ingest(o, report);
+        if (*failover) {
+            eh_bench::Workload w = o.workload;
+            w.count = o.failover_count;
+            eh_bench::bench_failover(o.daemon, w, report);
+        }
         finish(o, report);
     } catch (const std::exception& e) {
         std::cerr << "eh-bench: " << e.what() << "\n";

@@ -14,16 +14,20 @@
 
 namespace eh_bench {
 
-/// A bound on a ratio: "ratio >= bound" (at_least) or "ratio <= bound".
+/// A bound on a row's ratio ("ratio >= bound" when at_least, else "<="), or on its value
+/// itself where the target is absolute (e.g. "p50 <= 10 ms").
 struct Target {
+    enum class Of { ratio, value };
     double bound = 0;
     bool at_least = true;
-    std::string text() const {
+    Of of = Of::ratio;
+    std::string text(const std::string& unit) const {
         std::ostringstream s;
         s << (at_least ? ">= " : "<= ") << bound;
+        if (of == Of::value) s << ' ' << unit;
         return s.str();
     }
-    bool holds(double ratio) const { return at_least ? ratio >= bound : ratio <= bound; }
+    bool holds(double x) const { return at_least ? x >= bound : x <= bound; }
 };
 
 struct Row {
@@ -39,8 +43,10 @@ struct Row {
         return value / *reference;
     }
     std::optional<bool> pass() const {
+        if (!target) return std::nullopt;
+        if (target->of == Target::Of::value) return target->holds(value);
         const auto r = ratio();
-        if (!target || !r) return std::nullopt;
+        if (!r) return std::nullopt;
         return target->holds(*r);
     }
 };
@@ -74,7 +80,7 @@ public:
             if (r.reference) out << *r.reference;
             out << ",\"" << r.reference_name << "\",";
             if (auto x = r.ratio()) out << *x;
-            out << ',' << (r.target ? r.target->text() : "") << ',';
+            out << ',' << (r.target ? r.target->text(r.unit) : "") << ',';
             if (auto p = r.pass()) out << (*p ? "pass" : "FAIL");
             out << '\n';
         }
@@ -118,7 +124,7 @@ private:
             << std::left << std::setw(8) << r.unit << std::right << std::setw(14)
             << (r.reference ? number(*r.reference) : "") << "  " << std::left << std::setw(32) << r.reference_name
             << std::right << std::setw(9) << (r.ratio() ? number(*r.ratio()) : "") << std::setw(9)
-            << (r.target ? r.target->text() : "");
+            << (r.target ? r.target->text(r.unit) : "");
         if (auto p = r.pass()) out << (*p ? "  pass" : "  FAIL");
         out << '\n';
     }

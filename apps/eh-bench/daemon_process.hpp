@@ -1,0 +1,73 @@
+#pragma once
+// eventhistoryd as eh-bench runs it: a child process on free loopback ports, its metrics read
+// from the debug server. Stopped by pid.
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "eh/server/debug_http.hpp"
+#include "fixtures/server_process.hpp"
+
+namespace eh_bench {
+
+/// An unlabelled sample of a Prometheus text page; -1 when absent.
+inline double metric(const std::string& page, std::string_view name) {
+    const std::string key = "\n" + std::string(name) + " ";
+    const auto at = page.find(key);
+    return at == std::string::npos ? -1 : std::stod(page.substr(at + key.size()));
+}
+
+class DaemonProcess {
+public:
+    /// Starts `eventhistoryd server` on the events endpoint with the store and flags given,
+    /// logging at warn; returns once it listens (a port taken meanwhile: new ports).
+    DaemonProcess(const std::filesystem::path& daemon, const std::string& endpoint, const std::string& store_type,
+                  const std::vector<std::string>& flags)
+        : dir_(eh_test::make_temp_dir("eh-bench-daemon")) {
+        for (int attempt = 1;; ++attempt) {
+            const int grpc = eh_test::free_port(), debug = eh_test::free_port();
+            debug_addr_ = "127.0.0.1:" + std::to_string(debug);
+            std::vector<std::string> argv{daemon.string(),     "server",     "--events-endpoint", endpoint,
+                                          "--store-type",      store_type,   "--grpc-addr",
+                                          "127.0.0.1:" + std::to_string(grpc), "--debug-addr", debug_addr_,
+                                          "--log-level",       "warn"};
+            argv.insert(argv.end(), flags.begin(), flags.end());
+            if (process_.start_listening(argv, dir_ / "eventhistoryd.log", {grpc, debug})) return;
+            if (attempt == 5 || !process_.port_taken())
+                throw std::runtime_error("eventhistoryd did not start; its log:\n" + process_.log());
+        }
+    }
+    ~DaemonProcess() {
+        process_.stop();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    DaemonProcess(const DaemonProcess&) = delete;
+    DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+    /// The /metrics page; empty when the server does not answer.
+    std::string metrics() const {
+        try {
+            return eh::server::http_get(debug_addr_, "/metrics", std::chrono::seconds{2}).body;
+        } catch (const std::exception&) {
+            return {};
+        }
+    }
+    double metric(std::string_view name) const { return eh_bench::metric(metrics(), name); }
+
+    bool alive() { return process_.alive(); }
+    /// SIGTERM; the exit status (-1: it had to be killed, or was dead already).
+    int terminate() { return process_.alive() ? process_.terminate(std::chrono::seconds{20}) : -1; }
+    std::string log() const { return process_.log(); }
+
+private:
+    std::filesystem::path dir_;
+    std::string debug_addr_;
+    eh_test::ChildProcess process_;
+};
+
+} // namespace eh_bench
