@@ -35,12 +35,14 @@ void ingest_and_query(bool with_maintainer, std::size_t index_lag) {
     std::vector<std::jthread> readers;
     for (int r = 0; r < 3; ++r)
         readers.emplace_back([&, r] {
+            // Until done, and once more after: each reader queries the full store at least once,
+            // however the threads were scheduled.
             std::size_t i = static_cast<std::size_t>(r);
-            while (!done) {
+            for (bool last = false; !last; ++i) {
+                last = done;
                 std::vector<std::string> ids{events[i % total].event.id, events[(i * 7) % total].event.id};
                 for (const auto& e : h.get_events(ids)) CHECK_FALSE(e.payload.empty());
                 answers += h.get_events_for_user(gen.users()[i % gen.users().size()]).size();
-                ++i;
             }
         });
     std::jthread maintainer([&] {
