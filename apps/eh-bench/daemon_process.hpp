@@ -3,16 +3,34 @@
 // from the debug server. Stopped by pid.
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include <unistd.h>
+
 #include "eh/server/debug_http.hpp"
 #include "fixtures/server_process.hpp"
 
 namespace eh_bench {
+
+/// CPU seconds (user + system) process pid has used so far; 0 when it is gone.
+inline double cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(in, text);
+    const auto end_of_name = text.rfind(')'); // the name may hold spaces
+    if (end_of_name == std::string::npos) return 0;
+    std::istringstream fields(text.substr(end_of_name + 2));
+    std::string skip;
+    for (int field = 3; field < 14; ++field) fields >> skip; // state .. cmajflt
+    double user = 0, system = 0;
+    fields >> user >> system;
+    return (user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 /// An unlabelled sample of a Prometheus text page; -1 when absent.
 inline double metric(const std::string& page, std::string_view name) {
@@ -60,6 +78,7 @@ public:
     double metric(std::string_view name) const { return eh_bench::metric(metrics(), name); }
 
     bool alive() { return process_.alive(); }
+    pid_t pid() const { return process_.pid(); }
     /// SIGTERM; the exit status (-1: it had to be killed, or was dead already).
     int terminate() { return process_.alive() ? process_.terminate(std::chrono::seconds{20}) : -1; }
     std::string log() const { return process_.log(); }

@@ -206,9 +206,6 @@ inline void bench_get_events(const Workload& w, const std::string& target, doubl
                         .reference = floor_result.p50_ms, .reference_name = "floor server"});
             report.add({.figure = what + " p99", .value = result.p99_ms, .unit = "ms",
                         .reference = floor_result.p99_ms, .reference_name = "floor server"});
-            if (per_call == many && k == 16)
-                report.add({.figure = what + " calls/s vs ocis", .value = result.qps, .unit = "1/s",
-                            .reference = 1200, .reference_name = "ocis (Go), issue 6"});
         }
     }
 }

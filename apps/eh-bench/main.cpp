@@ -60,6 +60,7 @@ void ingest(const Options& o, eh_bench::Report& report) {
     eh_bench::publish(endpoint, o.workload);
     eh_bench::bench_ingest({.daemon = o.daemon,
                             .endpoint = endpoint,
+                            .nats_pid = own ? own->pid() : 0,
                             .store_type = o.store_type,
                             .batch = o.batch,
                             .repeat = o.repeat},

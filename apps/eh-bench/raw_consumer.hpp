@@ -66,15 +66,20 @@ inline void delete_consumer(const std::string& endpoint, const std::string& name
 /// reads the stream in order.
 using BatchWrite = std::function<void(std::size_t first, std::size_t n)>;
 
-/// Fetches `batch` at a time, writes each batch (when write is set), then acks each message.
-/// Messages per second from the first fetched message to the last ack flushed.
+/// Whether the raw consumer acks each message (as the daemon with a shared store does) or
+/// reads an AckNone consumer (as the daemon with its memory store does).
+enum class Acks { each, none };
+
+/// Fetches `batch` at a time, writes each batch (when write is set), then acks each message
+/// (Acks::each). Messages per second from the first fetched message to the last ack flushed.
 inline double raw_consumer_rate(const std::string& endpoint, std::size_t count, int batch, const std::string& name,
-                                const BatchWrite& write = {}) {
+                                const BatchWrite& write = {}, Acks acks = Acks::each) {
     const nats::Connection connection = connect_nats(endpoint);
     const nats::JetStream js = jetstream(connection.get());
     jsOptions api = api_options();
     const nats::PullConsumerSpec spec{.stream = std::string(stream), .subject = std::string(stream), .name = name,
-                                      .max_ack_pending = 10'000, .ack_wait = std::chrono::seconds{30}};
+                                      .max_ack_pending = 10'000, .ack_wait = std::chrono::seconds{30},
+                                      .ack_policy = acks == Acks::each ? js_AckExplicit : js_AckNone};
     nats::ConsumerInfo info;
     if (auto s = nats::ensure_consumer(js.get(), spec, api, info); !s)
         throw std::runtime_error("raw consumer: " + s.text);
@@ -97,7 +102,8 @@ inline double raw_consumer_rate(const std::string& endpoint, std::size_t count, 
         const std::unique_ptr<natsMsgList, decltype(&natsMsgList_Destroy)> owned(&list, natsMsgList_Destroy);
         if (got == 0) first = Clock::now();
         if (write) write(got, static_cast<std::size_t>(list.Count));
-        for (int i = 0; i < list.Count; ++i) natsMsg_Ack(list.Msgs[i], nullptr);
+        if (acks == Acks::each)
+            for (int i = 0; i < list.Count; ++i) natsMsg_Ack(list.Msgs[i], nullptr);
         got += static_cast<std::size_t>(list.Count);
     }
     nats::require(natsConnection_FlushTimeout(connection.get(), 10'000), "flushing acks");

@@ -108,9 +108,6 @@ inline void bench_user_queries(const std::vector<std::size_t>& sizes, std::uint6
                     .reference_name = "ocis scan p50"});
         report.add({.figure = "user: p99" + at, .value = p.p99_ms, .unit = "ms", .reference = p.ocis_scan_ms,
                     .reference_name = "ocis scan p50"});
-        if (stored == 100'000)
-            report.add({.figure = "user: p99" + at + " vs ocis", .value = p.p99_ms, .unit = "ms",
-                        .reference = 2300, .reference_name = "ocis (Go), issue 6"});
         report.add_point(p);
         points.push_back(p);
     }

@@ -1,7 +1,8 @@
 #pragma once
 // From the settings to each part's options. The consumer mode follows the store: a store
 // private to the process (memory, noop) needs every event in every instance; a shared store
-// lets instances split the work through one durable consumer.
+// lets instances split the work through one durable consumer. A private store's own consumer
+// is not acked: it replays the stream at start, and its store cannot refuse a write.
 #include <string_view>
 
 #include "eh/config/settings.hpp"
@@ -38,6 +39,7 @@ inline eh::transport::NatsOptions nats_options(const eh::config::Settings& s, st
     o.deliver = s.consumer.deliver_policy;
     // Instance consumers replay the stream: what is older than the TTL is expired anyway.
     if (o.mode == eh::transport::ConsumerMode::instance) o.replay_window = s.store.ttl;
+    o.acks = !(o.mode == eh::transport::ConsumerMode::instance && (store == "memory" || store == "noop"));
     o.max_ack_pending = static_cast<std::int64_t>(s.consumer.max_ack_pending);
     o.ack_wait = std::chrono::duration_cast<std::chrono::milliseconds>(s.consumer.ack_wait);
     return o;

@@ -66,6 +66,10 @@ TEST_CASE("daemon: a backlog with malformed messages is ingested; GetEvents and 
     CHECK(d.metric("eventhistory_terms_total") == malformed.size());
     CHECK(d.status("/healthz") == 200);
     CHECK(d.status("/readyz") == 200);
+    // The memory store's consumer is its own and not acked: the stream is its durable copy.
+    const auto consumers = pub.consumers();
+    REQUIRE(consumers.size() == 1);
+    CHECK(pub.consumer_info(consumers[0])->Config->AckPolicy == js_AckNone);
 
     // Exact bytes, request order, unknown ids skipped.
     std::vector<std::string> ids{p.events[17].event.id, "no-such-id", p.events[3].event.id, p.events[1999].event.id};

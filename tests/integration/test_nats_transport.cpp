@@ -301,6 +301,22 @@ TEST_CASE("instance mode: every instance stores every event") {
     CHECK(bus.pub.consumers().empty()); // a clean stop removes the instance's own consumer
 }
 
+TEST_CASE("acks off (a private store's own consumer): an AckNone consumer, every event stored, nothing tracked") {
+    constexpr std::size_t n = 3'000;
+    Bus bus;
+    const auto events = bus.publish(n, 15);
+    NatsOptions o = options_for(bus.server, ConsumerMode::instance);
+    o.acks = false;
+    History h(NatsJetStream(o), Memory{}, {}, fast_ingest());
+    REQUIRE(ingest_until(h, [&] { return stored(h) == n; }));
+    CHECK(missing_or_different(h, events) == 0);
+    const auto consumer = bus.pub.consumer_info(h.transport().consumer());
+    CHECK(consumer->Config->AckPolicy == js_AckNone);
+    CHECK(consumer->NumAckPending == 0);
+    CHECK(consumer->NumPending == 0);
+    CHECK(consumer->NumRedelivered == 0);
+}
+
 TEST_CASE("shared mode: instances on one durable consumer store every event exactly once between them") {
     // Which instance the server hands a message to is its scheduling, not a promise. So each
     // instance first runs alone (both take part, whatever the scheduler does), then both at

@@ -109,8 +109,9 @@ struct ConsumerSection {
              .help = "Durable consumer name (ocis's own is the push consumer `evhistory`)"},
         Meta{.name = "mode", .default_text = "auto", .env = {"EVENTHISTORY_CONSUMER_MODE"},
              .help = "`shared`: instances split the events through the durable consumer; `instance`: each instance "
-                     "reads every event through a consumer of its own; `auto`: `instance` for the memory and noop "
-                     "stores, else `shared`"},
+                     "reads every event through a consumer of its own (not acked with the memory and noop stores: "
+                     "the stream is their durable copy, replayed at start); `auto`: `instance` for the memory and "
+                     "noop stores, else `shared`"},
         Meta{.name = "deliver_policy", .default_text = "all", .env = {"EVENTHISTORY_CONSUMER_DELIVER_POLICY"},
              .help = "Where the shared consumer starts when created: `all` ingests the stream's history, `new` "
                      "only what comes next"},

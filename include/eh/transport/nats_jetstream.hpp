@@ -59,7 +59,7 @@ public:
     /// an instance consumer (nobody else reads it).
     ~NatsJetStream() {
         if (!shared_ || !client_.connected()) return;
-        if (shared_->bound) puller_.release_unfetched();
+        if (shared_->bound && options_.acks) puller_.release_unfetched();
         flush(std::chrono::seconds{2});
         if (options_.mode == ConsumerMode::instance && shared_->bound) {
             jsOptions api = api_options(clock::now() + options_.api_timeout);
@@ -237,6 +237,7 @@ private:
             .inactive_threshold = instance_inactive_threshold,
             .max_ack_pending = options_.max_ack_pending,
             .ack_wait = options_.ack_wait,
+            .ack_policy = options_.acks ? js_AckExplicit : js_AckNone,
         };
         if (resume_after_ > 0) { // the consumer vanished: go on where it was
             spec.deliver = js_DeliverByStartSequence;
@@ -281,6 +282,7 @@ private:
     }
 
     void settle(std::span<message_type> msgs, std::string_view what, std::string_view body) {
+        if (!options_.acks) return; // an AckNone consumer: the server expects nothing
         std::size_t failed = 0;
         eh::detail::nats::Status first;
         for (auto& m : msgs) {

@@ -29,6 +29,11 @@ struct NatsOptions {
     std::chrono::nanoseconds replay_window{0};
     std::int64_t max_ack_pending = 10'000;     ///< ocis#10393 asked for these two
     std::chrono::milliseconds ack_wait{30'000};
+    /// Settle each message (ack after the store accepted it, NAK to get it again). Off only
+    /// for a consumer of this process alone whose store cannot refuse a write and keeps
+    /// nothing beyond the process (memory, noop): the stream is its durable copy, replayed at
+    /// start, so the server need not track each message (an AckNone consumer).
+    bool acks = true;
 
     /// Longest wait for one JetStream API reply (stream/consumer setup and info); also never
     /// more than the fetch wait, so that the ingest loop stays stoppable.

@@ -26,6 +26,7 @@ struct PullConsumerSpec {
     std::chrono::sys_time<std::chrono::nanoseconds> start_time{}; ///< js_DeliverByStartTime
     std::int64_t max_ack_pending = 0;                   ///< 0: the server's default
     std::chrono::milliseconds ack_wait{0};              ///< 0: the server's default
+    jsAckPolicy ack_policy = js_AckExplicit;            ///< js_AckNone: delivered once, nothing tracked
 };
 
 inline Status consumer_info(jsCtx* js, const std::string& stream, const std::string& name, jsOptions& api,
@@ -37,7 +38,7 @@ inline Status consumer_info(jsCtx* js, const std::string& stream, const std::str
     return s;
 }
 
-/// The consumer's info, creating the consumer when missing (AckExplicit) and updating the
+/// The consumer's info, creating the consumer when missing (spec.ack_policy) and updating the
 /// flow-control settings of an existing durable when they differ from spec.
 inline Status ensure_consumer(jsCtx* js, const PullConsumerSpec& spec, jsOptions& api, ConsumerInfo& out) {
     jsConsumerInfo* ci = nullptr;
@@ -66,7 +67,7 @@ inline Status ensure_consumer(jsCtx* js, const PullConsumerSpec& spec, jsOptions
     if (spec.durable) cfg.Durable = spec.name.c_str();
     cfg.InactiveThreshold = spec.durable ? 0 : spec.inactive_threshold.count();
     cfg.FilterSubject = spec.subject.c_str();
-    cfg.AckPolicy = js_AckExplicit;
+    cfg.AckPolicy = spec.ack_policy;
     cfg.DeliverPolicy = spec.deliver;
     cfg.OptStartSeq = spec.start_sequence;
     cfg.OptStartTime = spec.start_time.time_since_epoch().count();
