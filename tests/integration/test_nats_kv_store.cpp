@@ -21,6 +21,7 @@
 #include "eh/testing/generator.hpp"
 #include "fixtures/daemon.hpp"
 #include "fixtures/daemon_checks.hpp"
+#include "fixtures/kv_client.hpp"
 #include "fixtures/nats_server.hpp"
 #include "fixtures/publisher.hpp"
 
@@ -31,6 +32,7 @@ using Codec = eh::codec::OcisStoreEvent;
 using eh_test::check_users;
 using eh_test::Daemon;
 using eh_test::eventually;
+using eh_test::KvClient;
 using eh_test::NatsServer;
 using eh_test::Published;
 using eh_test::Publisher;
@@ -72,40 +74,6 @@ eh::PutStats put_in_batches(Store& store, const std::vector<Event>& events, std:
         total += store.put(std::span(events).subspan(i, std::min(batch, events.size() - i)), codec);
     return total;
 }
-
-/// A bucket as a plain NATS KV client (ocis's nats.go, here cnats) sees it.
-struct KvClient {
-    KvClient(const NatsServer& nats, const std::string& bucket) : client({.endpoints = {nats.endpoint()}}) {
-        REQUIRE(eventually([&] { return client.connected(); }, patience));
-        jsCtx* js_raw = nullptr;
-        REQUIRE(natsConnection_JetStream(&js_raw, client.get(), nullptr) == NATS_OK);
-        js.reset(js_raw);
-        kvStore* raw = nullptr;
-        REQUIRE(js_KeyValue(&raw, js.get(), bucket.c_str()) == NATS_OK);
-        kv.reset(raw);
-    }
-    std::string get(const std::string& key) const {
-        kvEntry* e = nullptr;
-        if (kvStore_Get(&e, kv.get(), key.c_str()) != NATS_OK) return "(none)";
-        kv::Entry entry(e);
-        return {static_cast<const char*>(kvEntry_Value(e)), static_cast<std::size_t>(kvEntry_ValueLen(e))};
-    }
-    void put(const std::string& key, const std::string& value) const {
-        REQUIRE(kvStore_PutString(nullptr, kv.get(), key.c_str(), value.c_str()) == NATS_OK);
-    }
-    /// All keys, the ocis way (Keys(): a watch over the whole bucket).
-    std::vector<std::string> keys() const {
-        kvKeysList list;
-        std::vector<std::string> out;
-        if (kvStore_Keys(&list, kv.get(), nullptr) != NATS_OK) return out;
-        for (int i = 0; i < list.Count; ++i) out.emplace_back(list.Keys[i]);
-        kvKeysList_Destroy(&list);
-        return out;
-    }
-    eh::detail::nats::Client client;
-    eh::detail::nats::JetStream js;
-    kv::Bucket kv;
-};
 
 /// A plain connection, for reading and writing as another NATS client would.
 struct Connection {
@@ -202,7 +170,7 @@ constexpr std::string_view ocis_record =
 
 TEST_CASE("nats-js-kv: keys are padded standard base32 of table_id, as go-micro writes them") {
     std::string out;
-    kv::base32("ev-1", out);
+    eh::detail::natsjskv::base32("ev-1", out);
     CHECK(out == "MV3C2MI=");
     CHECK(kv::Keys("b", "t").record_key("ev-1") == "ORPWK5RNGE======");
     CHECK(kv::Keys("b", "").record_key("ev-22") == "MV3C2MRS");
@@ -216,7 +184,7 @@ TEST_CASE("nats-js-kv: the exact ocis record both ways; bucket max age, history,
     Store store = make_store(nats);
     const auto stats = store.put(std::span(&fixed, 1), codec);
     CHECK(stats.stored == 1);
-    KvClient records(nats, "eventhistory");
+    KvClient records(nats.endpoint(), "eventhistory");
     CHECK(records.get("MV3C2MI=") == fixed_record);
     CHECK(records.keys() == std::vector<std::string>{"MV3C2MI="}); // the index stays out of ocis's bucket
 
@@ -258,7 +226,7 @@ TEST_CASE("nats-js-kv: the exact ocis record both ways; bucket max age, history,
 TEST_CASE("nats-js-kv: a record ocis wrote is indexed: find_by_user finds it from the index") {
     NatsServer nats;
     Store store = make_store(nats);
-    KvClient records(nats, "eventhistory");
+    KvClient records(nats.endpoint(), "eventhistory");
     records.put("MV3C2MRS", std::string(ocis_record)); // as ocis writes it: a plain KV put
     const auto seq = last_record(nats);
     const auto index = wait_indexed(nats); // from here on find_by_user reads it through the index
@@ -422,7 +390,7 @@ struct IngestUnderLoad {
         REQUIRE(pub.finish());
         REQUIRE(eventually([&] { return retrievable(d, p) == p.events.size(); }, patience, 200ms));
         check_users(d, p);
-        CHECK(KvClient(nats, "eventhistory").keys().size() == p.events.size());
+        CHECK(KvClient(nats.endpoint(), "eventhistory").keys().size() == p.events.size());
         check_once(wait_indexed(nats)); // a range cut short by the disruption was completed, not repeated
         CHECK(eventually([&] { return d.status("/readyz") == 200; }, patience));
     }
@@ -501,7 +469,7 @@ TEST_CASE("nats-js-kv at 100k records: every record found, the index complete, a
     std::vector<Event> events;
     for (int i = 0; i < 100'000; ++i) events.push_back(gen.next().event);
     CHECK(put_in_batches(store, events).stored == events.size());
-    CHECK(KvClient(nats, "eventhistory").keys().size() == events.size());
+    CHECK(KvClient(nats.endpoint(), "eventhistory").keys().size() == events.size());
     check_once(wait_indexed(nats));
 
     std::mt19937 rng(9);

@@ -6,12 +6,11 @@
 
 #include <nats/nats.h>
 
+#include "eh/detail/c_handle.hpp"
+
 namespace eh::detail::nats {
 
-template <class T, void (*Destroy)(T*)>
-struct Deleter {
-    void operator()(T* p) const noexcept { Destroy(p); }
-};
+using eh::detail::Deleter;
 
 using Options = std::unique_ptr<natsOptions, Deleter<natsOptions, natsOptions_Destroy>>;
 using Connection = std::unique_ptr<natsConnection, Deleter<natsConnection, natsConnection_Destroy>>;

@@ -1,50 +1,29 @@
 #pragma once
-// Opening the KV bucket, or creating it the way go-micro's nats-js-kv store does for ocis
-// when it is missing: history 1, max age = the store TTL (NATS 2.9 has no per-key TTL), file
-// or memory storage, the given replicas. cnats creates KV streams with AllowDirect, which
-// get() relies on. The index stream (index.hpp) alike.
+// Opening the records' bucket (eh/detail/natsjskv/bucket.hpp: created when missing as
+// go-micro's nats-js-kv store does for ocis, with the store's TTL, storage and replicas;
+// get() relies on cnats creating it with AllowDirect), and the index stream (index.hpp) beside
+// it, created with the same settings.
 #include <chrono>
-#include <memory>
 #include <string>
 
 #include <nats/nats.h>
 
 #include "eh/detail/nats/handles.hpp"
 #include "eh/detail/nats/status.hpp"
+#include "eh/detail/natsjskv/bucket.hpp"
 #include "eh/error.hpp"
 
 namespace eh::store::detail::nats_kv {
 
-using Bucket = std::unique_ptr<kvStore, eh::detail::nats::Deleter<kvStore, kvStore_Destroy>>;
-using Watcher = std::unique_ptr<kvWatcher, eh::detail::nats::Deleter<kvWatcher, kvWatcher_Destroy>>;
-using Entry = std::unique_ptr<kvEntry, eh::detail::nats::Deleter<kvEntry, kvEntry_Destroy>>;
+using eh::detail::natsjskv::Bucket;
+using eh::detail::natsjskv::BucketSpec;
 
-struct BucketSpec {
-    std::string name; ///< the bucket, or the index stream
-    std::chrono::nanoseconds ttl;
-    bool memory = false;
-    int replicas = 1;
-};
-
-/// Binds to the bucket, creating it when missing; another process creating it meanwhile is
-/// not an error. Throws StoreError.
+/// The records' bucket, created when missing. Throws StoreError.
 inline Bucket open_bucket(jsCtx* js, const BucketSpec& spec) {
-    namespace n = eh::detail::nats;
-    kvStore* kv = nullptr;
-    n::Status s = n::status(js_KeyValue(&kv, js, spec.name.c_str()));
-    if (!s && s.not_found()) {
-        kvConfig cfg;
-        kvConfig_Init(&cfg);
-        cfg.Bucket = spec.name.c_str();
-        cfg.History = 1;
-        cfg.TTL = spec.ttl.count(); // nanoseconds: cnats copies it into the stream's MaxAge as it is
-        cfg.StorageType = spec.memory ? js_MemoryStorage : js_FileStorage;
-        cfg.Replicas = spec.replicas;
-        s = n::status(js_CreateKeyValue(&kv, js, &cfg));
-        if (!s) s = n::status(js_KeyValue(&kv, js, spec.name.c_str())); // created by someone else meanwhile
-    }
-    if (!s) throw StoreError("nats-js-kv: opening bucket " + spec.name + ": " + s.text);
-    return Bucket(kv);
+    eh::detail::nats::Status why;
+    Bucket b = eh::detail::natsjskv::open_bucket(js, spec, why);
+    if (!b) throw StoreError("nats-js-kv: opening bucket " + spec.name + ": " + why.text);
+    return b;
 }
 
 /// The index stream's info, the stream created when missing with the bucket's settings.

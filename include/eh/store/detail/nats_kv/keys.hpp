@@ -1,33 +1,14 @@
 #pragma once
-// The records' names: exactly ocis's key, base32 (RFC 4648 standard alphabet,
-// '=' padded) of table + "_" + id, or of id when the table is empty; go-micro's nats-js-kv
-// store encodes keys that way so that any id is a valid KV key, and '=' is a valid KV key
-// character (nats.go and nats-server accept [-/_=.a-zA-Z0-9]). The index is not in that
-// bucket but in a stream of its own (index.hpp), which an ocis reader never opens.
+// The records' names and subjects: exactly ocis's key (go-micro's nats-js-kv layout,
+// eh/detail/natsjskv/record.hpp) of the id under the table. The index is not in that bucket
+// but in a stream of its own (index.hpp), which an ocis reader never opens.
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "eh/detail/natsjskv/record.hpp"
+
 namespace eh::store::detail::nats_kv {
-
-inline constexpr std::string_view base32_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/// Appends the padded standard base32 of in (Go's base32.StdEncoding).
-inline void base32(std::string_view in, std::string& out) {
-    std::uint64_t acc = 0;
-    int bits = 0;
-    std::size_t symbols = 0;
-    for (unsigned char c : in) {
-        acc = (acc << 8) | c;
-        bits += 8;
-        for (; bits >= 5; bits -= 5, ++symbols) out += base32_alphabet[(acc >> (bits - 5)) & 31];
-    }
-    if (bits > 0) {
-        out += base32_alphabet[(acc << (5 - bits)) & 31];
-        ++symbols;
-    }
-    for (; symbols % 8 != 0; ++symbols) out += '=';
-}
 
 class Keys {
 public:
@@ -39,13 +20,7 @@ public:
     const std::string& bucket() const noexcept { return bucket_; }
 
     /// ocis's record key of id, appended to out.
-    void record_key(std::string_view id, std::string& out) const {
-        if (table_.empty()) return base32(id, out);
-        std::string full;
-        full.reserve(table_.size() + 1 + id.size());
-        full.append(table_).append("_").append(id);
-        base32(full, out);
-    }
+    void record_key(std::string_view id, std::string& out) const { eh::detail::natsjskv::key(table_, id, out); }
     std::string record_key(std::string_view id) const {
         std::string k;
         record_key(id, k);
