@@ -176,6 +176,19 @@ TEST_CASE("defaults: ocis's where it has one, ours otherwise") {
     CHECK(s.grpc.max_message_bytes == 4u * 1024 * 1024);
     CHECK(s.memory.max_events == 0);
     CHECK(s.memory.max_bytes == 0);
+    CHECK(s.registry.type == cfg::RegistryType::nats_js_kv);
+    CHECK(s.registry.address == std::vector<std::string>{"127.0.0.1:9233"});
+    CHECK(s.registry.ttl == 30s);
+    CHECK(s.registry.interval == 25s);
+    CHECK(s.registry.service_namespace == "com.owncloud.api");
+    CHECK_FALSE(s.registry.disabled);
+    CHECK_FALSE(s.grpc.disabled);
+    CHECK_FALSE(s.events.disabled);
+    CHECK_FALSE(s.grpc.tls_enabled);
+    CHECK(s.grpc.max_in_flight == 64);
+    CHECK_FALSE(s.log.pretty);
+    CHECK_FALSE(s.log.color);
+    CHECK(s.log.file.empty());
 }
 
 TEST_CASE("priority: defaults < YAML < environment < flags") {
@@ -209,21 +222,39 @@ TEST_CASE("environment: every interop.md variable name is read") {
         "OCIS_PERSISTENT_STORE_AUTH_PASSWORD", "EVENTHISTORY_STORE_AUTH_PASSWORD",
         "OCIS_CACHE_DISABLE_PERSISTENCE",      "EVENTHISTORY_STORE_DISABLE_PERSISTENCE",
         "EVENTHISTORY_GRPC_ADDR",              "EVENTHISTORY_DEBUG_ADDR",
-        "OCIS_LOG_LEVEL",                      "EVENTHISTORY_LOG_LEVEL"};
-    std::set<std::string_view> defined;
+        "OCIS_LOG_LEVEL",                      "EVENTHISTORY_LOG_LEVEL",
+        // Sections 5 and 6 (the registry, ocis's inter-service TLS, the rest of the surface).
+        "MICRO_REGISTRY",                      "MICRO_REGISTRY_ADDRESS",
+        "MICRO_REGISTRY_AUTH_USERNAME",        "MICRO_REGISTRY_AUTH_PASSWORD",
+        "EXPERIMENTAL_REGISTER_TTL",           "EXPERIMENTAL_REGISTER_INTERVAL",
+        "OCIS_GRPC_TLS_ENABLED",               "OCIS_GRPC_TLS_CERTIFICATE",
+        "OCIS_GRPC_TLS_KEY",
+        "EVENTHISTORY_GRPC_DISABLED",          "EVENTHISTORY_EVENTS_DISABLED",
+        "OCIS_PERSISTENT_STORE_ENABLE_TLS",    "EVENTHISTORY_STORE_ENABLE_TLS",
+        "OCIS_PERSISTENT_STORE_TLS_INSECURE",  "EVENTHISTORY_STORE_TLS_INSECURE",
+        "OCIS_PERSISTENT_STORE_TLS_ROOT_CA_CERTIFICATE", "EVENTHISTORY_STORE_TLS_ROOT_CA_CERTIFICATE",
+        "OCIS_LOG_PRETTY",                     "EVENTHISTORY_LOG_PRETTY",
+        "OCIS_LOG_COLOR",                      "EVENTHISTORY_LOG_COLOR",
+        "OCIS_LOG_FILE",                       "EVENTHISTORY_LOG_FILE",
+        // OpenCloud's names for ocis's.
+        "OC_EVENTS_ENDPOINT",                  "OC_PERSISTENT_STORE",
+        "OC_INSECURE",                         "OC_GRPC_TLS_ENABLED",
+        "OC_LOG_FILE"};
+    std::set<std::string> defined;
     cfg::for_each_field([&](const cfg::Field& f) {
-        for (auto name : f.meta.env)
-            if (!name.empty()) defined.insert(name);
+        for (const auto& name : cfg::env_names(f.meta)) defined.insert(name);
     });
     for (auto name : interop) {
         CAPTURE(name);
-        CHECK(defined.contains(name));
+        CHECK(defined.contains(std::string(name)));
     }
+    // Every OCIS_ name also as OC_.
+    for (const auto& name : defined)
+        if (name.starts_with("OCIS_")) CHECK(defined.contains("OC_" + name.substr(5)));
     // Each variable of each setting, alone, sets it (sources only: validation is tested below).
     const cfg::Draft defaults;
     cfg::for_each_setting(defaults.settings(), [&](const cfg::Field& field, const auto& default_value) {
-        for (auto name : field.meta.env) {
-            if (name.empty()) continue;
+        for (const auto& name : cfg::env_names(field.meta)) {
             CAPTURE(name);
             cfg::Draft draft;
             cfg::apply_environment(draft, environment({{std::string(name), other_value(default_value)}}));
@@ -238,13 +269,13 @@ TEST_CASE("environment: a later name in each list wins where both are set") {
     // All earlier names say the default, the last one something else: only "last wins" reads that.
     const cfg::Draft defaults;
     cfg::for_each_setting(defaults.settings(), [&](const cfg::Field& field, const auto& default_value) {
-        if (field.meta.env[1].empty()) return;
+        const auto names = cfg::env_names(field.meta);
+        if (names.size() < 2) return;
         CAPTURE(field.key);
         Vars vars;
-        std::string_view last;
-        for (auto name : field.meta.env)
-            if (!name.empty()) vars[std::string(last = name)] = text_of(default_value);
-        vars[std::string(last)] = other_value(default_value);
+        std::string last;
+        for (const auto& name : names) vars[last = name] = text_of(default_value);
+        vars[last] = other_value(default_value);
         cfg::Draft draft;
         cfg::apply_environment(draft, environment(vars));
         CHECK(draft.source(field.key) == last);
@@ -257,6 +288,14 @@ TEST_CASE("environment: a later name in each list wins where both are set") {
     CHECK(load({}, {{"OCIS_PERSISTENT_STORE_NODES", "b:2"}, {"EVENTHISTORY_STORE_NODES", "c:3"}}).store.nodes ==
           std::vector<std::string>{"c:3"});
     CHECK(load({}, {{"OCIS_CACHE_STORE_NODES", "a:1"}}).store.nodes == std::vector<std::string>{"a:1"});
+    // OpenCloud's OC_ name wins over ocis's OCIS_ one, the service's own over both.
+    CHECK(load({}, {{"OCIS_EVENTS_ENDPOINT", "a:1"}, {"OC_EVENTS_ENDPOINT", "b:2"}}).events.endpoint ==
+          std::vector<std::string>{"b:2"});
+    CHECK(load({}, {{"OC_EVENTS_ENDPOINT", "b:2"}, {"EVENTHISTORY_EVENTS_ENDPOINT", "c:3"}}).events.endpoint ==
+          std::vector<std::string>{"c:3"});
+    CHECK(load({}, {{"OC_PERSISTENT_STORE", "noop"}}).store.type == "noop");
+    CHECK(load({}, {{"OC_INSECURE", "true"}}).store.tls_insecure);
+    CHECK(load({}, {{"OC_INSECURE", "true"}}).events.tls_insecure);
 }
 
 TEST_CASE("environment: a variable set to the empty string counts as set") {
@@ -398,7 +437,16 @@ TEST_CASE("validation: one clear line per problem, naming where the value came f
           "--grpc-tls-cert: cannot read \"" + dir.path.string() + "\": Is a directory");
     CHECK(error_of({"--grpc-tls-cert", cert}) == "--grpc-tls-cert: TLS needs both grpc.tls_cert and grpc.tls_key");
     CHECK(error_of({"--grpc-tls-client-ca", cert}) ==
-          "--grpc-tls-client-ca: mutual TLS needs grpc.tls_cert and grpc.tls_key as well");
+          "--grpc-tls-client-ca: mutual TLS needs grpc.tls_enabled or grpc.tls_cert and grpc.tls_key as well");
+    CHECK(load({"--grpc-tls-client-ca", cert, "--grpc-tls-enabled"}).grpc.tls_client_ca == cert);
+    CHECK(load({}, {{"OCIS_GRPC_TLS_ENABLED", "true"}}).grpc.tls_enabled); // no certificate: a self-signed one
+    CHECK(error_of({}, {{"OCIS_GRPC_TLS_CERTIFICATE", cert}, {"OCIS_GRPC_TLS_KEY", missing}}) ==
+          "OCIS_GRPC_TLS_KEY: cannot read \"" + missing + "\": No such file or directory");
+    CHECK(error_of({}, {{"OCIS_PERSISTENT_STORE_ENABLE_TLS", "true"},
+                        {"OCIS_PERSISTENT_STORE_TLS_ROOT_CA_CERTIFICATE", missing}}) ==
+          "OCIS_PERSISTENT_STORE_TLS_ROOT_CA_CERTIFICATE: cannot read \"" + missing + "\": No such file or directory");
+    CHECK(error_of({"--store-enable-tls"}, with(sentinel, "EVENTHISTORY_STORE_NODES", "a:1/m")) ==
+          "--store-enable-tls: redis-sentinel cannot use TLS in this build (Debian's hiredis 0.14 has none)");
     const cfg::Settings tls = load({"--grpc-tls-cert", cert, "--grpc-tls-key", cert, "--grpc-tls-client-ca", cert});
     CHECK(tls.grpc.tls_client_ca == cert);
 
@@ -410,6 +458,43 @@ TEST_CASE("validation: one clear line per problem, naming where the value came f
           "--grpc-max-message-bytes: must be between 1 and 2147483647, not 4294967296");
     CHECK(error_of({"--store-ttl", "-1h"}) == "--store-ttl: must be positive, not -1h0m0s");
     CHECK(error_of({"--consumer-ack-wait", "0"}) == "--consumer-ack-wait: must be positive, not 0s");
+    CHECK(error_of({"--grpc-max-in-flight", "0"}) == "--grpc-max-in-flight: must be at least 1, not 0");
+}
+
+TEST_CASE("validation: the registry, and what excludes what") {
+    // ocis's registry names: nats-js-kv and its two older names; memory registers nothing.
+    for (auto name : {"nats-js-kv", "natsjs", "nats-js"}) {
+        CAPTURE(name);
+        CHECK(load({}, {{"MICRO_REGISTRY", name}}).registry.type == cfg::RegistryType::nats_js_kv);
+    }
+    CHECK(load({}, {{"MICRO_REGISTRY", "memory"}}).registry.type == cfg::RegistryType::memory);
+    // What cannot work here is refused with one line.
+    for (auto name : {"mdns", "etcd", "consul", "kubernetes", "nats", "zookeeper"}) {
+        CAPTURE(name);
+        CHECK(error_of({}, {{"MICRO_REGISTRY", name}}) ==
+              "MICRO_REGISTRY: bad value \"" + std::string(name) +
+                  "\" (expected nats-js-kv|natsjs|nats-js|memory; ocis's deprecated mdns, etcd, consul, kubernetes and "
+                  "nats registries cannot work here)");
+    }
+    CHECK(error_of({}, {{"MICRO_REGISTRY_ADDRESS", "nats-1"}}) ==
+          "MICRO_REGISTRY_ADDRESS: malformed node \"nats-1\" (registry nodes are host:port)");
+    CHECK(load({}, {{"MICRO_REGISTRY_ADDRESS", "n1:9233,n2:9233"}}).registry.address.size() == 2);
+    CHECK(error_of({}, {{"EXPERIMENTAL_REGISTER_INTERVAL", "30s"}}) ==
+          "EXPERIMENTAL_REGISTER_INTERVAL: must be positive and shorter than registry.ttl (30s), not 30s");
+    CHECK(error_of({}, {{"EXPERIMENTAL_REGISTER_TTL", "10s"}}) ==
+          "registry.interval (default): must be positive and shorter than registry.ttl (10s), not 25s");
+    CHECK(load({}, {{"EXPERIMENTAL_REGISTER_TTL", "2s"}, {"EXPERIMENTAL_REGISTER_INTERVAL", "500ms"}}).registry.ttl ==
+          2s);
+    CHECK(error_of({"--registry-service-namespace", ""}) == "--registry-service-namespace: must not be empty");
+    CHECK(error_of({"--grpc-addr", "localhost"}) == "--grpc-addr: malformed address \"localhost\" (expected host:port)");
+    // Registry settings are not checked when nothing registers.
+    CHECK(load({"--registry-disabled"}, {{"MICRO_REGISTRY_ADDRESS", "nats-1"}}).registry.disabled);
+    CHECK(load({"--grpc-disabled"}, {{"EXPERIMENTAL_REGISTER_TTL", "1s"}}).grpc.disabled);
+    CHECK(load({}, {{"MICRO_REGISTRY", "memory"}, {"MICRO_REGISTRY_ADDRESS", "nats-1"}}).registry.address.size() == 1);
+
+    CHECK(error_of({}, {{"EVENTHISTORY_GRPC_DISABLED", "true"}, {"EVENTHISTORY_EVENTS_DISABLED", "true"}}) ==
+          "EVENTHISTORY_GRPC_DISABLED: gRPC and event consumption are both disabled (events.disabled): nothing would run");
+    CHECK(load({}, {{"EVENTHISTORY_EVENTS_DISABLED", "true"}}).events.disabled);
 }
 
 TEST_CASE("store settings: what every store policy is made from") {
@@ -428,6 +513,26 @@ TEST_CASE("store settings: what every store policy is made from") {
     CHECK(st.replicas == 3);
     CHECK(st.max_events == 5);
     CHECK(st.max_bytes == 6);
+    CHECK_FALSE(st.tls.enable);
+
+    // Without nodes of its own nats-js-kv uses the events connection with its TLS, unless the
+    // store has TLS settings of its own; with nodes of its own, its own.
+    TempDir dir;
+    const std::string ca = dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    const Vars events_tls{{"OCIS_EVENTS_ENABLE_TLS", "true"}, {"OCIS_EVENTS_TLS_ROOT_CA_CERTIFICATE", ca}};
+    auto store_of = [](const cfg::Settings& x) { return cfg::to_store_settings(x); };
+    auto shared = store_of(load({"--store-type", "nats-js-kv"}, events_tls));
+    CHECK(shared.tls.enable);
+    CHECK(shared.tls.root_ca_file == ca);
+    auto own = store_of(load({"--store-type", "nats-js-kv", "--store-nodes", "kv:4222"},
+                             {{"OCIS_PERSISTENT_STORE_ENABLE_TLS", "true"},
+                              {"OCIS_PERSISTENT_STORE_TLS_INSECURE", "true"},
+                              {"OCIS_PERSISTENT_STORE_TLS_ROOT_CA_CERTIFICATE", ca}}));
+    CHECK(own.nodes == std::vector<std::string>{"kv:4222"});
+    CHECK(own.tls.enable);
+    CHECK(own.tls.insecure);
+    CHECK(own.tls.root_ca_file == ca);
+    CHECK_FALSE(store_of(load({"--store-type", "nats-js-kv", "--store-nodes", "kv:4222"}, events_tls)).tls.enable);
 }
 
 TEST_CASE("summary: every setting on one line, secrets masked") {

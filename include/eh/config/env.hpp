@@ -1,7 +1,8 @@
 #pragma once
-// Source: the environment, with ocis's variable names (interop.md section 4). Where a setting
-// has several variables, a later one in its list wins where both are set, as in ocis; a
-// variable set to the empty string counts as set.
+// Source: the environment, with ocis's variable names (interop.md sections 4 to 6), each
+// OCIS_X also as OpenCloud's OC_X (meta.hpp: env_names). Where a setting has several
+// variables, a later one in its list wins where both are set, as in ocis (OC_X over OCIS_X,
+// the service's own EVENTHISTORY_X over both); a variable set to the empty string counts as set.
 #include <cstdlib>
 #include <functional>
 #include <optional>
@@ -26,12 +27,10 @@ inline Environment process_environment() {
 inline void apply_environment(Draft& draft, const Environment& env) {
     for_each_setting(draft.settings(), [&](const Field& field, auto& value) {
         std::optional<std::string> text;
-        std::string_view from;
-        for (std::string_view name : field.meta.env) {
-            if (name.empty()) continue;
+        std::string from;
+        for (const std::string& name : env_names(field.meta))
             if (auto v = env(name)) text = std::move(v), from = name;
-        }
-        if (text) draft.set(field, value, *text, std::string(from));
+        if (text) draft.set(field, value, *text, std::move(from));
     });
 }
 

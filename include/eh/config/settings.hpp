@@ -26,6 +26,8 @@ using transport::DeliverPolicy;
 using transport::StreamStorage;
 /// `automatic`: `instance` for stores private to the process (memory, noop), else `shared`.
 enum class ConsumerModeChoice { automatic, shared, instance };
+/// MICRO_REGISTRY values that can work here; `memory` is accepted and registers nothing.
+enum class RegistryType { nats_js_kv, memory };
 
 template <>
 struct Choices<DeliverPolicy> {
@@ -42,6 +44,16 @@ template <>
 struct Choices<StreamStorage> {
     static constexpr std::array names{std::pair{std::string_view("file"), StreamStorage::file},
                                       std::pair{std::string_view("memory"), StreamStorage::memory}};
+};
+/// ocis's names (natsjs and nats-js are its older names of nats-js-kv).
+template <>
+struct Choices<RegistryType> {
+    static constexpr std::array names{std::pair{std::string_view("nats-js-kv"), RegistryType::nats_js_kv},
+                                      std::pair{std::string_view("natsjs"), RegistryType::nats_js_kv},
+                                      std::pair{std::string_view("nats-js"), RegistryType::nats_js_kv},
+                                      std::pair{std::string_view("memory"), RegistryType::memory}};
+    static constexpr std::string_view note =
+        "ocis's deprecated mdns, etcd, consul, kubernetes and nats registries cannot work here";
 };
 /// ocis's (zerolog) level names; its "fatal" and "panic" both mean spdlog's critical.
 template <>
@@ -64,7 +76,8 @@ struct EventsSection {
         (bool, tls_insecure),
         (std::string, tls_root_ca_certificate),
         (std::string, auth_username),
-        (std::string, auth_password));
+        (std::string, auth_password),
+        (bool, disabled));
 
     static constexpr std::string_view about = "The NATS JetStream connection events are read from.";
     static constexpr std::array meta{
@@ -89,6 +102,8 @@ struct EventsSection {
         Meta{.name = "auth_password", .default_text = "",
              .env = {"OCIS_EVENTS_AUTH_PASSWORD", "EVENTHISTORY_EVENTS_AUTH_PASSWORD"},
              .help = "NATS password", .secret = true},
+        Meta{.name = "disabled", .default_text = "false", .env = {"EVENTHISTORY_EVENTS_DISABLED"},
+             .help = "Consume no events: only serve what the store holds over gRPC (not with grpc.disabled)"},
     };
 };
 
@@ -149,7 +164,10 @@ struct StoreSection {
         (std::string, auth_username),
         (std::string, auth_password),
         (bool, disable_persistence),
-        (std::size_t, replicas));
+        (std::size_t, replicas),
+        (bool, enable_tls),
+        (bool, tls_insecure),
+        (std::string, tls_root_ca_certificate));
 
     static constexpr std::string_view about = "Where events are kept (interop.md section 3).";
     static constexpr std::array meta{
@@ -176,6 +194,16 @@ struct StoreSection {
              .help = "nats-js-kv: keep the bucket in memory instead of on disk"},
         Meta{.name = "replicas", .default_text = "1", .env = {"EVENTHISTORY_STORE_REPLICAS"},
              .help = "nats-js-kv: replicas of a created bucket"},
+        Meta{.name = "enable_tls", .default_text = "false",
+             .env = {"OCIS_PERSISTENT_STORE_ENABLE_TLS", "EVENTHISTORY_STORE_ENABLE_TLS"},
+             .help = "nats-js-kv: connect to the store nodes over TLS (without nodes of its own the store uses the "
+                     "events connection, and its TLS unless this is set)"},
+        Meta{.name = "tls_insecure", .default_text = "false",
+             .env = {"OCIS_INSECURE", "OCIS_PERSISTENT_STORE_TLS_INSECURE", "EVENTHISTORY_STORE_TLS_INSECURE"},
+             .help = "nats-js-kv: skip verifying the store nodes' certificate"},
+        Meta{.name = "tls_root_ca_certificate", .default_text = "",
+             .env = {"OCIS_PERSISTENT_STORE_TLS_ROOT_CA_CERTIFICATE", "EVENTHISTORY_STORE_TLS_ROOT_CA_CERTIFICATE"},
+             .help = "nats-js-kv: PEM file of the CA that signed the store nodes' certificate (with TLS enabled)"},
     };
 };
 
@@ -196,26 +224,76 @@ struct MemorySection {
 struct GrpcSection {
     BOOST_HANA_DEFINE_STRUCT(GrpcSection,
         (std::string, addr),
+        (bool, disabled),
         (std::size_t, max_ids_per_request),
         (std::size_t, max_message_bytes),
+        (std::size_t, max_in_flight),
+        (bool, tls_enabled),
         (std::string, tls_cert),
         (std::string, tls_key),
         (std::string, tls_client_ca));
 
-    static constexpr std::string_view about = "The gRPC API (ocis's EventHistoryService).";
+    static constexpr std::string_view about =
+        "The gRPC API (ocis's EventHistoryService), on the proto package path and on go-micro's "
+        "/<namespace>.eventhistory.EventHistoryService/<Method>, as ocis's services call it.";
     static constexpr std::array meta{
         Meta{.name = "addr", .default_text = "127.0.0.1:9274", .env = {"EVENTHISTORY_GRPC_ADDR"},
-             .help = "Listen address"},
+             .help = "Listen address; port 0 picks a free port (the registry gets the one picked)"},
+        Meta{.name = "disabled", .default_text = "false", .env = {"EVENTHISTORY_GRPC_DISABLED"},
+             .help = "Serve no gRPC (and register nothing): only consume and store events (not with events.disabled)"},
         Meta{.name = "max_ids_per_request", .default_text = "10000", .env = {"EVENTHISTORY_GRPC_MAX_IDS_PER_REQUEST"},
              .help = "Most ids one GetEvents may ask for"},
         Meta{.name = "max_message_bytes", .default_text = "4194304", .env = {"EVENTHISTORY_GRPC_MAX_MESSAGE_BYTES"},
              .help = "Largest request or response message"},
-        Meta{.name = "tls_cert", .default_text = "", .env = {"EVENTHISTORY_GRPC_TLS_CERT"},
-             .help = "PEM certificate file; with tls_key, serve over TLS"},
-        Meta{.name = "tls_key", .default_text = "", .env = {"EVENTHISTORY_GRPC_TLS_KEY"},
+        Meta{.name = "max_in_flight", .default_text = "64", .env = {"EVENTHISTORY_GRPC_MAX_IN_FLIGHT"},
+             .help = "Most calls queued or running at once; more get RESOURCE_EXHAUSTED at once"},
+        Meta{.name = "tls_enabled", .default_text = "false",
+             .env = {"OCIS_GRPC_TLS_ENABLED", "EVENTHISTORY_GRPC_TLS_ENABLED"},
+             .help = "Serve over TLS; without tls_cert with a temporary self-signed certificate, as ocis (its clients "
+                     "then need OCIS_GRPC_CLIENT_TLS_MODE=insecure)"},
+        Meta{.name = "tls_cert", .default_text = "",
+             .env = {"OCIS_GRPC_TLS_CERTIFICATE", "EVENTHISTORY_GRPC_TLS_CERT"},
+             .help = "PEM certificate file; with tls_key, serve over TLS (also without tls_enabled)"},
+        Meta{.name = "tls_key", .default_text = "", .env = {"OCIS_GRPC_TLS_KEY", "EVENTHISTORY_GRPC_TLS_KEY"},
              .help = "PEM private key file of tls_cert"},
         Meta{.name = "tls_client_ca", .default_text = "", .env = {"EVENTHISTORY_GRPC_TLS_CLIENT_CA"},
              .help = "PEM CA file; when set, clients must present a certificate it signed (mutual TLS)"},
+    };
+};
+
+struct RegistrySection {
+    BOOST_HANA_DEFINE_STRUCT(RegistrySection,
+        (RegistryType, type),
+        (std::vector<std::string>, address),
+        (std::string, auth_username),
+        (std::string, auth_password),
+        (std::chrono::nanoseconds, ttl),
+        (std::chrono::nanoseconds, interval),
+        (std::string, service_namespace),
+        (bool, disabled));
+
+    static constexpr std::string_view about =
+        "The go-micro service registry through which ocis's services find the gRPC API (interop.md section 5): "
+        "registered once serving, refreshed every interval, removed on a graceful stop.";
+    static constexpr std::array meta{
+        Meta{.name = "type", .default_text = "nats-js-kv", .env = {"MICRO_REGISTRY"},
+             .help = "`nats-js-kv` (also `natsjs`, `nats-js`); `memory` registers nothing (it lives inside one "
+                     "process); ocis's deprecated mdns, etcd, consul, kubernetes and nats are refused (exit 2)"},
+        Meta{.name = "address", .default_text = "127.0.0.1:9233", .env = {"MICRO_REGISTRY_ADDRESS"},
+             .help = "NATS servers of the registry, comma-separated host:port"},
+        Meta{.name = "auth_username", .default_text = "", .env = {"MICRO_REGISTRY_AUTH_USERNAME"},
+             .help = "NATS user name of the registry"},
+        Meta{.name = "auth_password", .default_text = "", .env = {"MICRO_REGISTRY_AUTH_PASSWORD"},
+             .help = "NATS password of the registry", .secret = true},
+        Meta{.name = "ttl", .default_text = "30s", .env = {"EXPERIMENTAL_REGISTER_TTL"},
+             .help = "How long the record outlives its last refresh (the max age of a created bucket)"},
+        Meta{.name = "interval", .default_text = "25s", .env = {"EXPERIMENTAL_REGISTER_INTERVAL"},
+             .help = "How often the record is refreshed; shorter than ttl"},
+        Meta{.name = "service_namespace", .default_text = "com.owncloud.api",
+             .env = {"EVENTHISTORY_REGISTRY_NAMESPACE"},
+             .help = "The service is registered as <namespace>.eventhistory (OpenCloud: eu.opencloud.api)"},
+        Meta{.name = "disabled", .default_text = "false", .env = {"EVENTHISTORY_REGISTRY_DISABLED"},
+             .help = "Register nothing (standalone use: clients dial grpc.addr themselves)"},
     };
 };
 
@@ -232,12 +310,21 @@ struct DebugSection {
 
 struct LogSection {
     BOOST_HANA_DEFINE_STRUCT(LogSection,
-        (spdlog::level::level_enum, level));
+        (spdlog::level::level_enum, level),
+        (bool, pretty),
+        (bool, color),
+        (std::string, file));
 
-    static constexpr std::string_view about = "Logging.";
+    static constexpr std::string_view about = "Logging, to standard error unless `file` is set.";
     static constexpr std::array meta{
         Meta{.name = "level", .default_text = "info", .env = {"OCIS_LOG_LEVEL", "EVENTHISTORY_LOG_LEVEL"},
              .help = "Log level (ocis's fatal and panic mean critical)"},
+        Meta{.name = "pretty", .default_text = "false", .env = {"OCIS_LOG_PRETTY", "EVENTHISTORY_LOG_PRETTY"},
+             .help = "One readable line per entry instead of a JSON object (as ocis)"},
+        Meta{.name = "color", .default_text = "false", .env = {"OCIS_LOG_COLOR", "EVENTHISTORY_LOG_COLOR"},
+             .help = "Color the level of pretty lines"},
+        Meta{.name = "file", .default_text = "", .env = {"OCIS_LOG_FILE", "EVENTHISTORY_LOG_FILE"},
+             .help = "Append the log to this file instead of standard error"},
     };
 };
 
@@ -249,6 +336,7 @@ struct Settings {
         (StoreSection, store),
         (MemorySection, memory),
         (GrpcSection, grpc),
+        (RegistrySection, registry),
         (DebugSection, debug),
         (LogSection, log));
 };

@@ -28,6 +28,9 @@ inline store::StoreSettings to_store_settings(const Settings& s) {
                    .insecure = s.events.tls_insecure,
                    .root_ca_file = s.events.tls_root_ca_certificate};
     }
+    // The store's own TLS settings, wherever its nodes are.
+    if (s.store.enable_tls)
+        out.tls = {.enable = true, .insecure = s.store.tls_insecure, .root_ca_file = s.store.tls_root_ca_certificate};
     return out;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Checks that need more than one value's syntax: the store's name against those the caller
-// can build, node lists, listen address, TLS files, ranges. The first problem throws one
+// can build, node lists, listen addresses, TLS files, ranges, settings that exclude each other. The first problem throws one
 // ConfigError line naming where the offending value came from.
 #include <algorithm>
 #include <chrono>
@@ -76,14 +76,33 @@ inline void validate(const Draft& draft, std::span<const std::string_view> store
         if (!path.empty() && !detail::read_file(path, why)) fail(key, "cannot read " + in_quotes(path) + ": " + why);
     };
     if (s.events.enable_tls) check_readable("events.tls_root_ca_certificate", s.events.tls_root_ca_certificate);
+    if (s.store.enable_tls) {
+        if (s.store.type == "redis-sentinel")
+            fail("store.enable_tls", "redis-sentinel cannot use TLS in this build (Debian's hiredis 0.14 has none)");
+        check_readable("store.tls_root_ca_certificate", s.store.tls_root_ca_certificate);
+    }
     check_readable("grpc.tls_cert", s.grpc.tls_cert);
     check_readable("grpc.tls_key", s.grpc.tls_key);
     check_readable("grpc.tls_client_ca", s.grpc.tls_client_ca);
     if (s.grpc.tls_cert.empty() != s.grpc.tls_key.empty())
         fail(s.grpc.tls_cert.empty() ? "grpc.tls_key" : "grpc.tls_cert",
              "TLS needs both grpc.tls_cert and grpc.tls_key");
-    if (!s.grpc.tls_client_ca.empty() && s.grpc.tls_cert.empty())
-        fail("grpc.tls_client_ca", "mutual TLS needs grpc.tls_cert and grpc.tls_key as well");
+    if (!s.grpc.tls_client_ca.empty() && s.grpc.tls_cert.empty() && !s.grpc.tls_enabled)
+        fail("grpc.tls_client_ca", "mutual TLS needs grpc.tls_enabled or grpc.tls_cert and grpc.tls_key as well");
+
+    if (s.grpc.disabled && s.events.disabled)
+        fail("grpc.disabled", "gRPC and event consumption are both disabled (events.disabled): nothing would run");
+    if (!s.grpc.disabled && !s.registry.disabled && s.registry.type == RegistryType::nats_js_kv) {
+        if (!parse_host_port(s.grpc.addr)) // the registered address is host:port
+            fail("grpc.addr", "malformed address " + in_quotes(s.grpc.addr) + " (expected host:port)");
+        check_nodes("registry.address", s.registry.address, detail::is_nats_node, "registry", "host:port");
+        if (s.registry.service_namespace.empty()) fail("registry.service_namespace", "must not be empty");
+        if (s.registry.ttl.count() <= 0) fail("registry.ttl", "must be positive, not " + format_duration(s.registry.ttl));
+        if (s.registry.interval.count() <= 0 || s.registry.interval >= s.registry.ttl)
+            fail("registry.interval", "must be positive and shorter than registry.ttl (" +
+                                          format_duration(s.registry.ttl) + "), not " +
+                                          format_duration(s.registry.interval));
+    }
 
     auto check_range = [&](std::string_view key, std::size_t v, std::size_t lo, std::size_t hi) {
         if (v >= lo && v <= hi) return;
@@ -100,6 +119,7 @@ inline void validate(const Draft& draft, std::span<const std::string_view> store
     check_range("store.replicas", s.store.replicas, 1, max_replicas);
     check_range("grpc.max_ids_per_request", s.grpc.max_ids_per_request, 1, unbounded);
     check_range("grpc.max_message_bytes", s.grpc.max_message_bytes, 1, INT_MAX); // gRPC takes an int
+    check_range("grpc.max_in_flight", s.grpc.max_in_flight, 1, unbounded);
 
     auto check_positive = [&](std::string_view key, std::chrono::nanoseconds d) {
         if (d.count() <= 0) fail(key, "must be positive, not " + format_duration(d));

@@ -92,7 +92,8 @@ struct Value<std::vector<std::string>> {
 };
 
 /// The names of an enumeration's values, e.g. {{"all", DeliverPolicy::all}, ...}. Several
-/// names may map to one value (aliases); the first one is how the value is written.
+/// names may map to one value (aliases); the first one is how the value is written. An
+/// optional `note` is added to the message about a value none of them names.
 template <class E>
 struct Choices;
 
@@ -106,7 +107,11 @@ struct Value<E> {
         return out;
     }
     static std::string what() { return "value"; }
-    static std::string hint() { return " (expected " + type_name() + ")"; }
+    static std::string hint() {
+        std::string note;
+        if constexpr (requires { Choices<E>::note; }) note = "; " + std::string(Choices<E>::note);
+        return " (expected " + type_name() + note + ")";
+    }
     static std::optional<E> parse(std::string_view s) {
         for (const auto& [name, value] : Choices<E>::names)
             if (s == name) return value;
