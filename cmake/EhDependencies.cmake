@@ -15,6 +15,8 @@ if(EH_BUILD_APPS)
   pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
   find_package(Protobuf REQUIRED)
   find_package(gRPC REQUIRED CONFIG)
+  # The gRPC adapter makes its temporary self-signed certificate with libcrypto.
+  find_package(OpenSSL REQUIRED)
 endif()
 
 if(EH_BUILD_TESTS)

@@ -1,15 +1,18 @@
 // The gRPC adapter and the client commands against a real gRPC server, in-process on
 // 127.0.0.1:0, over EventHistory<ScriptedTransport, MemoryStore> fed with generated events,
-// called through real stubs.
+// called through real stubs, and by path as go-micro's client calls (generic stub).
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -28,9 +31,12 @@
 #include "eh/server/grpc_server.hpp"
 #include "eh/store/memory.hpp"
 #include "eh/testing/failing_store.hpp"
+#include "eh/testing/gated_store.hpp"
 #include "eh/testing/generator.hpp"
 #include "eh/testing/scripted_transport.hpp"
 #include "fixtures/certs.hpp"
+#include "fixtures/grpc_calls.hpp"
+#include "fixtures/server_process.hpp"
 
 namespace pb = ocis::services::eventhistory::v0;
 namespace client = eventhistoryd::client;
@@ -104,10 +110,9 @@ private:
 
 // --- calls ------------------------------------------------------------------------------------
 
-struct Answer {
-    grpc::Status status;
-    pb::GetEventsResponse response;
-};
+using Answer = eh_test::GrpcAnswer;
+using eh_test::bytes_of;
+using eh_test::call_path;
 
 template <class Request, class Rpc>
 Answer call(Rpc rpc, const Request& request) {
@@ -356,7 +361,7 @@ TEST_CASE("an oversize request is refused by the message size limit and the serv
     CHECK(health(served.channel(), "") == serving);
 }
 
-TEST_CASE("a failing store gives UNAVAILABLE with the store's message, and answers again once it recovers") {
+TEST_CASE("a failing store gives UNAVAILABLE without the store's message, and answers again once it recovers") {
     using Failing = eh::testing::FailingStore<eh::store::MemoryStore>;
     Served<Failing> served;
     auto gen = generator();
@@ -366,7 +371,9 @@ TEST_CASE("a failing store gives UNAVAILABLE with the store's message, and answe
     served.history.store().fail(true);
     for (const auto& a : {get_events(*stub, {events[0].id}), get_events_for_user(*stub, gen.users()[0])}) {
         CHECK(a.status.error_code() == StatusCode::UNAVAILABLE);
-        CHECK(a.status.error_message() == "store failing on purpose (eh::testing::FailingStore)");
+        // A store's message names hosts, master names, buckets: the log has it, the client not.
+        CHECK(a.status.error_message() == "the store is unavailable; try again later");
+        CHECK(a.status.error_message().find("FailingStore") == std::string::npos);
     }
     served.history.store().fail(false);
     check_same(get_events(*stub, {events[0].id}), {events[0]});
@@ -399,6 +406,210 @@ TEST_CASE("metrics count requests by method and status code") {
         {{"GetEventsForUser", "OK"}, 2},
         {{"GetEventsForUser", "INVALID_ARGUMENT"}, 1}};
     CHECK(seen == expected);
+}
+
+
+// --- go-micro's paths -------------------------------------------------------------------------
+
+TEST_CASE("go-micro's paths /<name>.EventHistoryService/<Method> answer exactly like the proto paths") {
+    Served served;
+    auto gen = generator();
+    const auto events = served.feed(gen, 200);
+    auto stub = served.stub();
+    const std::string user = gen.users()[2];
+    pb::GetEventsRequest by_id;
+    for (std::size_t i = 0; i < events.size(); i += 7) by_id.add_ids(events[i].id);
+    by_id.add_ids("unknown");
+    pb::GetEventsForUserRequest by_user;
+    by_user.set_userid(user);
+    const Answer proto_ids = get_events(*stub, {by_id.ids().begin(), by_id.ids().end()});
+    const Answer proto_user = get_events_for_user(*stub, user);
+    REQUIRE(proto_ids.status.ok());
+    REQUIRE(proto_user.response.events_size() > 0);
+
+    for (const std::string prefix : {"/com.owncloud.api.eventhistory.", "/eu.opencloud.api.eventhistory.", "/"}) {
+        CAPTURE(prefix);
+        const Answer ids = call_path(served.channel(), prefix + "EventHistoryService/GetEvents", bytes_of(by_id));
+        REQUIRE_MESSAGE(ids.status.ok(), ids.status.error_message());
+        CHECK(bytes_of(ids.response) == bytes_of(proto_ids.response));
+        const Answer mine = call_path(served.channel(), prefix + "EventHistoryService/GetEventsForUser", bytes_of(by_user));
+        REQUIRE(mine.status.ok());
+        CHECK(bytes_of(mine.response) == bytes_of(proto_user.response));
+    }
+    // Same limits and errors.
+    pb::GetEventsRequest too_many;
+    for (int i = 0; i < 10'001; ++i) too_many.add_ids("x");
+    const Answer over = call_path(served.channel(), "/com.owncloud.api.eventhistory.EventHistoryService/GetEvents",
+                                  bytes_of(too_many));
+    CHECK(over.status.error_code() == StatusCode::INVALID_ARGUMENT);
+    CHECK(over.status.error_message() == "GetEvents accepts at most 10000 ids per request, got 10001");
+    const Answer empty = call_path(served.channel(), "/com.owncloud.api.eventhistory.EventHistoryService/GetEventsForUser",
+                                   bytes_of(pb::GetEventsForUserRequest{}));
+    CHECK(empty.status.error_code() == StatusCode::INVALID_ARGUMENT);
+    // Other services and methods stay unknown.
+    for (const std::string path : {"/com.owncloud.api.eventhistory.OtherService/GetEvents",
+                                   "/com.owncloud.api.eventhistory.EventHistoryService/Nope",
+                                   "/EventHistoryService", "/a/b/c"}) {
+        CAPTURE(path);
+        CHECK(call_path(served.channel(), path, bytes_of(by_id)).status.error_code() == StatusCode::UNIMPLEMENTED);
+    }
+    // Metrics by method, whichever path: 3 + 1 proto/go-micro GetEvents OK, 1 limit, etc.
+    const auto& m = served.server.metrics();
+    using eh::server::GrpcMethod;
+    CHECK(m.requests(GrpcMethod::get_events, StatusCode::OK) == 4);
+    CHECK(m.requests(GrpcMethod::get_events_for_user, StatusCode::OK) == 4);
+    CHECK(m.requests(GrpcMethod::get_events, StatusCode::INVALID_ARGUMENT) == 1);
+    CHECK(m.requests(GrpcMethod::get_events_for_user, StatusCode::INVALID_ARGUMENT) == 1);
+}
+
+TEST_CASE("method paths: the proto package path and any prefix before EventHistoryService") {
+    using eh::server::GrpcMethod;
+    using eh::server::method_of_path;
+    static_assert(method_of_path("/ocis.services.eventhistory.v0.EventHistoryService/GetEvents") == GrpcMethod::get_events);
+    static_assert(method_of_path("/com.owncloud.api.eventhistory.EventHistoryService/GetEventsForUser") ==
+                  GrpcMethod::get_events_for_user);
+    static_assert(method_of_path("/EventHistoryService/GetEvents") == GrpcMethod::get_events);
+    static_assert(!method_of_path("/x.EventHistoryServiceX/GetEvents"));
+    static_assert(!method_of_path("/x.XEventHistoryService/GetEvents"));
+    static_assert(!method_of_path("/x.EventHistoryService/GetEvents/more"));
+    static_assert(!method_of_path("x.EventHistoryService/GetEvents"));
+    static_assert(!method_of_path("/x.EventHistoryService/getevents"));
+    static_assert(!method_of_path(""));
+}
+
+TEST_CASE("a request that is not the method's message gets INVALID_ARGUMENT, never UNIMPLEMENTED") {
+    Served served;
+    auto gen = generator();
+    auto events = served.feed(gen, 3);
+    google::protobuf::UnknownFieldSet bad_utf8; // userID (field 1, a proto3 string) that is not UTF-8
+    bad_utf8.AddLengthDelimited(1, "\xff\xfe user");
+    std::string not_utf8;
+    bad_utf8.SerializeToString(&not_utf8);
+    const std::string not_protobuf = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"; // a varint that never ends
+    for (const std::string prefix : {"/ocis.services.eventhistory.v0.", "/com.owncloud.api.eventhistory."}) {
+        CAPTURE(prefix);
+        for (const auto& [method, bytes] : {std::pair{"GetEventsForUser", not_utf8}, {"GetEvents", not_utf8},
+                                            {"GetEvents", not_protobuf}, {"GetEventsForUser", not_protobuf}}) {
+            CAPTURE(method);
+            const Answer a = call_path(served.channel(), prefix + "EventHistoryService/" + method, bytes);
+            CHECK(a.status.error_code() == StatusCode::INVALID_ARGUMENT);
+            CHECK(a.status.error_message().starts_with("the request is not a valid ocis.services.eventhistory.v0."));
+        }
+    }
+    auto stub = served.stub();
+    check_same(get_events(*stub, {events[1].id}), {events[1]}); // and the server keeps serving
+}
+
+// --- bounded work: slow stores, deadlines, calls in flight ------------------------------------
+
+namespace {
+
+using Gated = eh::testing::GatedStore<eh::store::MemoryStore>;
+
+/// A server with 10 events in a store whose queries hang until the test opens it.
+struct HungStore {
+    explicit HungStore(eh::server::GrpcOptions options)
+        : served(options), gen(generator()), events(served.feed(gen, 10)), stub(served.stub()) {
+        served.history.store().close();
+    }
+    Served<Gated> served;
+    eh::testing::EventGenerator gen;
+    std::vector<eh::Event> events;
+    std::unique_ptr<pb::EventHistoryService::Stub> stub;
+};
+
+/// A call made on a thread of its own, for calls that wait in a slow store.
+struct Background {
+    explicit Background(std::function<Answer()> call) : thread([this, call = std::move(call)] { answer = call(); }) {}
+    Answer get() {
+        thread.join();
+        return answer;
+    }
+    Answer answer;
+    std::thread thread;
+};
+
+} // namespace
+
+TEST_CASE("a hung store: calls beyond max_in_flight get RESOURCE_EXHAUSTED at once, health keeps answering") {
+    HungStore hung({.max_in_flight = 2, .workers = 2});
+    auto& [served, gen, events, stub] = hung;
+    Background first([&] { return get_events(*stub, {events[0].id}); });
+    Background second([&] { return get_events_for_user(*stub, gen.users()[0]); });
+    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 2; }, 20s));
+
+    // Both slots taken: the next calls, by either path, are refused without waiting.
+    const Answer third = get_events(*stub, {events[1].id});
+    CHECK(third.status.error_code() == StatusCode::RESOURCE_EXHAUSTED);
+    CHECK(third.status.error_message() == "too many requests in flight (limit 2); try again");
+    pb::GetEventsRequest one;
+    one.add_ids(events[1].id);
+    CHECK(call_path(served.channel(), "/com.owncloud.api.eventhistory.EventHistoryService/GetEvents", bytes_of(one))
+              .status.error_code() == StatusCode::RESOURCE_EXHAUSTED);
+    CHECK(health(served.channel(), "") == serving);
+    CHECK(health(served.channel(), std::string(eh::server::GrpcMetrics::service)) == serving);
+    CHECK(served.history.store().queries() == 2); // the refused calls never reached the store
+
+    served.history.store().open();
+    check_same(first.get(), {events[0]});
+    CHECK(second.get().status.ok());
+    check_same(get_events(*stub, {events[1].id}), {events[1]}); // slots free again
+    using eh::server::GrpcMethod;
+    CHECK(served.server.metrics().requests(GrpcMethod::get_events, StatusCode::RESOURCE_EXHAUSTED) == 2);
+}
+
+TEST_CASE("a call whose deadline passed or whose client cancelled while it queued never reaches the store") {
+    HungStore hung({.max_in_flight = 4, .workers = 1});
+    auto& [served, gen, events, stub] = hung;
+    Background blocking([&] { return get_events(*stub, {events[0].id}); }); // holds the one worker
+    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 1; }, 20s));
+
+    // Queued behind it: one call with a deadline that passes while it waits, one the client
+    // cancels once it is queued.
+    pb::GetEventsRequest request;
+    request.add_ids(events[1].id);
+    Background expiring([&] {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + 3s);
+        Answer a;
+        a.status = stub->GetEvents(&context, request, &a.response);
+        return a;
+    });
+    grpc::ClientContext cancelled;
+    pb::GetEventsResponse ignored;
+    std::mutex m;
+    std::condition_variable done_cv;
+    bool done = false;
+    grpc::Status cancelled_status;
+    stub->async()->GetEvents(&cancelled, &request, &ignored, [&](grpc::Status st) {
+        std::lock_guard lock(m);
+        cancelled_status = std::move(st);
+        done = true;
+        done_cv.notify_all();
+    });
+    REQUIRE(eh_test::eventually([&] { return served.server.in_flight() == 3; }, 20s));
+    cancelled.TryCancel();
+    {
+        std::unique_lock lock(m);
+        REQUIRE(done_cv.wait_for(lock, 20s, [&] { return done; }));
+    }
+    CHECK(cancelled_status.error_code() == StatusCode::CANCELLED);
+    CHECK(expiring.get().status.error_code() == StatusCode::DEADLINE_EXCEEDED);
+    // The server learns of both a little after the client (its deadline counts from arrival).
+    REQUIRE(eh_test::eventually([&] { return served.server.abandoned() == 2; }, 20s));
+
+    served.history.store().open();
+    check_same(blocking.get(), {events[0]});
+    using eh::server::GrpcMethod;
+    const auto& metrics = served.server.metrics();
+    // The worker takes the two queued calls, sees them expired and cancelled, and skips them.
+    REQUIRE(eh_test::eventually([&] {
+        return metrics.requests(GrpcMethod::get_events, StatusCode::DEADLINE_EXCEEDED) +
+                   metrics.requests(GrpcMethod::get_events, StatusCode::CANCELLED) ==
+               2;
+    }, 20s));
+    CHECK(served.history.store().queries() == 1);
+    check_same(get_events(*stub, {events[2].id}), {events[2]});
 }
 
 // --- the standard services --------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include "eh/server/grpc_options.hpp"
+#include "eh/server/self_signed.hpp"
 
 namespace eh::server {
 
@@ -36,21 +37,27 @@ inline std::string read_pem_file(const std::string& path, std::string_view what)
     return pem;
 }
 
-/// Plaintext without a cert file; TLS with one; mutual TLS (client certs required and
-/// verified) with a client CA as well. Throws std::runtime_error on unreadable or missing files.
-inline std::shared_ptr<grpc::ServerCredentials> server_credentials(const GrpcServerTls& tls) {
-    if (tls.cert_file.empty()) {
-        if (!tls.key_file.empty() || !tls.client_ca_file.empty())
-            throw std::runtime_error("gRPC TLS: a key or client CA file is set but no certificate file");
-        return grpc::InsecureServerCredentials();
-    }
-    if (tls.key_file.empty()) throw std::runtime_error("gRPC TLS: certificate file set but no key file");
+/// Plaintext without a cert file (unless tls.self_signed: a temporary certificate for `host`);
+/// TLS with one; mutual TLS (client certs required and verified) with a client CA as well.
+/// Throws std::runtime_error on unreadable or missing files.
+inline std::shared_ptr<grpc::ServerCredentials> server_credentials(const GrpcServerTls& tls,
+                                                                   std::string_view host = "localhost") {
+    if (tls.cert_file.empty() && (!tls.key_file.empty() || (!tls.client_ca_file.empty() && !tls.self_signed)))
+        throw std::runtime_error("gRPC TLS: a key or client CA file is set but no certificate file");
+    if (!tls.on()) return grpc::InsecureServerCredentials();
+    if (!tls.cert_file.empty() && tls.key_file.empty())
+        throw std::runtime_error("gRPC TLS: certificate file set but no key file");
     const bool mutual = !tls.client_ca_file.empty();
     grpc::SslServerCredentialsOptions ssl(mutual ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
                                                  : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
     if (mutual) ssl.pem_root_certs = read_pem_file(tls.client_ca_file, "gRPC client CA file");
-    std::string cert = read_pem_file(tls.cert_file, "gRPC certificate file");
-    ssl.pem_key_cert_pairs.push_back({read_pem_file(tls.key_file, "gRPC key file"), std::move(cert)});
+    if (tls.cert_file.empty()) {
+        auto made = self_signed_certificate(host);
+        ssl.pem_key_cert_pairs.push_back({std::move(made.key), std::move(made.cert)});
+    } else {
+        std::string cert = read_pem_file(tls.cert_file, "gRPC certificate file");
+        ssl.pem_key_cert_pairs.push_back({read_pem_file(tls.key_file, "gRPC key file"), std::move(cert)});
+    }
     return grpc::SslServerCredentials(ssl);
 }
 
