@@ -17,6 +17,7 @@
 #include "eh/config/load.hpp"
 #include "eh/config/summary.hpp"
 #include "eh/server/debug_http.hpp"
+#include "logging.hpp"
 #include "service.hpp"
 #include "stores.hpp"
 
@@ -29,13 +30,8 @@ eh::config::Settings load_settings(const eh::config::Flags& flags) {
     return eh::config::load(flags, names);
 }
 
-void setup_logging(const eh::config::Settings& s) {
-    spdlog::set_level(s.log.level);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l service=eventhistory msg=\"%v\"");
-}
-
 int run_server(const eh::config::Settings& settings) {
-    setup_logging(settings);
+    eventhistoryd::setup_logging(settings.log);
     spdlog::info("configuration: {}", eh::config::summary(settings));
     const sigset_t stop_signals = eventhistoryd::block_stop_signals();
     int status = 0;

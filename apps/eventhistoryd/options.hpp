@@ -7,6 +7,7 @@
 
 #include "eh/config/settings.hpp"
 #include "eh/event_history.hpp"
+#include "eh/registry/nats_js_kv.hpp"
 #include "eh/server/grpc_options.hpp"
 #include "eh/transport/nats_options.hpp"
 
@@ -56,7 +57,21 @@ inline eh::server::GrpcOptions grpc_options(const eh::config::Settings& s) {
     o.address = s.grpc.addr;
     o.max_ids = s.grpc.max_ids_per_request;
     o.max_receive_bytes = s.grpc.max_message_bytes;
-    o.tls = {.cert_file = s.grpc.tls_cert, .key_file = s.grpc.tls_key, .client_ca_file = s.grpc.tls_client_ca};
+    o.max_in_flight = s.grpc.max_in_flight;
+    o.tls = {.cert_file = s.grpc.tls_cert,
+             .key_file = s.grpc.tls_key,
+             .client_ca_file = s.grpc.tls_client_ca,
+             .self_signed = s.grpc.tls_enabled && s.grpc.tls_cert.empty()};
+    return o;
+}
+
+inline eh::registry::NatsJsKvOptions registry_options(const eh::config::Settings& s) {
+    eh::registry::NatsJsKvOptions o;
+    o.connection.endpoints = s.registry.address;
+    o.connection.username = s.registry.auth_username;
+    o.connection.password = s.registry.auth_password;
+    o.ttl = s.registry.ttl;
+    o.interval = s.registry.interval;
     return o;
 }
 

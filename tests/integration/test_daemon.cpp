@@ -196,10 +196,13 @@ TEST_CASE("daemon: SIGTERM mid-ingest exits 0 and has acked exactly what it stor
 TEST_CASE("daemon: NATS over TLS, the server verified with the configured root CA") {
     const eh_test::Certs certs;
     NatsServer nats(true, {"--tls", "--tlscert", certs("server.crt"), "--tlskey", certs("server.key")});
-    Daemon trusting(nats.endpoint(), {"--events-enable-tls", "--events-tls-root-ca-certificate", certs("ca.crt")});
+    // The registry connection has no TLS settings (as ocis's): registering is off here.
+    Daemon trusting(nats.endpoint(), {"--events-enable-tls", "--events-tls-root-ca-certificate", certs("ca.crt"),
+                                      "--registry-disabled"});
     CHECK(eh_test::eventually([&] { return trusting.status("/readyz") == 200; }, patience, 100ms));
     // A CA that did not sign the server's certificate: the handshake fails, the daemon waits.
-    Daemon distrusting(nats.endpoint(), {"--events-enable-tls", "--events-tls-root-ca-certificate", certs("rogue.crt")});
+    Daemon distrusting(nats.endpoint(), {"--events-enable-tls", "--events-tls-root-ca-certificate", certs("rogue.crt"),
+                                         "--registry-disabled"});
     // Once a connection attempt failed (the log says so), it is not ready, and stays alive.
     REQUIRE(eh_test::eventually([&] { return distrusting.log().find("no connection to") != std::string::npos; }, patience));
     CHECK(distrusting.status("/readyz") == 503);

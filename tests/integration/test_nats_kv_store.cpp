@@ -19,6 +19,7 @@
 #include "eh/index/match.hpp"
 #include "eh/store/nats_kv.hpp"
 #include "eh/testing/generator.hpp"
+#include "fixtures/certs.hpp"
 #include "fixtures/daemon.hpp"
 #include "fixtures/daemon_checks.hpp"
 #include "fixtures/kv_client.hpp"
@@ -457,6 +458,37 @@ TEST_CASE("nats-js-kv daemon: two daemons share store and consumer: both answer 
     check_users(a, p);
     check_users(b, p);
     check_once(wait_indexed(nats)); // two indexers took turns
+}
+
+TEST_CASE("nats-js-kv daemon: store nodes of its own over TLS (OCIS_PERSISTENT_STORE_*), apart from the events") {
+    const eh_test::Certs certs;
+    NatsServer events;
+    NatsServer store(true, {"--tls", "--tlscert", certs("server.crt"), "--tlskey", certs("server.key")});
+    Publisher pub(events.endpoint());
+    pub.create_stream();
+    const Published p = publishable(300, 24);
+    auto tls_env = [&](const std::string& ca) {
+        return eh_test::EnvVars{{"OCIS_PERSISTENT_STORE_NODES", store.endpoint()},
+                                {"OCIS_PERSISTENT_STORE_ENABLE_TLS", "true"},
+                                {"OCIS_PERSISTENT_STORE_TLS_ROOT_CA_CERTIFICATE", certs(ca)}};
+    };
+    std::vector<std::string> bodies;
+    for (const auto& e : p.events) bodies.push_back(e.envelope);
+    pub.publish_all(bodies);
+    {
+        Daemon d(events.endpoint(), kv_flags, tls_env("ca.crt"));
+        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 300, patience));
+        CHECK(retrievable(d, p) == 300);
+        CHECK(d.status("/readyz") == 200);
+        KvClient on_events(events.endpoint());
+        CHECK_FALSE(on_events.bind("eventhistory")); // the records are on the store's own nodes
+    }
+    // A CA that did not sign the store's certificate: no store, what comes is NAKed, /readyz says so.
+    Daemon distrusting(events.endpoint(), kv_flags, tls_env("rogue.crt"));
+    pub.publish_all({publishable(1, 25).events[0].envelope});
+    REQUIRE(distrusting.wait_metric_at_least("eventhistory_store_errors_total", 1, patience));
+    CHECK(distrusting.metric("eventhistory_acks_total") == 0);
+    CHECK(distrusting.body("/readyz").find("store not ready") != std::string::npos);
 }
 
 // --- 100k records: what holds at that size. The speed figures are eh-bench's -----------------
