@@ -39,8 +39,8 @@ nats-server -js -sd "$work/jetstream" -a 127.0.0.1 -p "$nats_port" >"$work/nats.
 pids+=($!)
 
 echo "== eventhistoryd server (memory store): gRPC $grpc_addr, debug $debug_addr"
-OCIS_EVENTS_ENDPOINT=127.0.0.1:$nats_port EVENTHISTORY_GRPC_ADDR=$grpc_addr EVENTHISTORY_DEBUG_ADDR=$debug_addr \
-  "$daemon" server >"$work/eventhistoryd.log" 2>&1 &
+OCIS_EVENTS_ENDPOINT=127.0.0.1:$nats_port MICRO_REGISTRY_ADDRESS=127.0.0.1:$nats_port \
+  EVENTHISTORY_GRPC_ADDR=$grpc_addr EVENTHISTORY_DEBUG_ADDR=$debug_addr "$daemon" server >"$work/eventhistoryd.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
   "$daemon" health --debug-addr "$debug_addr" >/dev/null 2>&1 && break
@@ -67,4 +67,4 @@ echo "== eventhistoryd user $user"
 "$daemon" user --grpc-addr "$grpc_addr" "$user"
 echo
 echo "== /metrics (excerpt)"
-curl -s "http://$debug_addr/metrics" | grep -E '^eventhistory_(events_(received|stored)_total|acks_total|stored_events|grpc_requests_total)'
+curl -s "http://$debug_addr/metrics" | grep -E '^eventhistory_(events_(received|stored)_total|acks_total|stored_events|grpc_requests_total|registry_registered)'
