@@ -1,5 +1,5 @@
 // eventhistoryd: the ocis-compatible event history service, and its client commands.
-//   eventhistoryd server           consume, store, serve (the daemon)
+//   eventhistoryd server           consume, store, serve, register (the daemon)
 //   eventhistoryd health           probe a running server's /healthz (exit 0 healthy, 1 not)
 //   eventhistoryd version
 //   eventhistoryd get ID...        events by id from a running server, one JSON line each
@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
                  "(ocis names), a YAML file; see docs/configuration.md."};
     app.require_subcommand(1);
 
-    auto* server = app.add_subcommand("server", "Consume events from NATS, store them, serve them over gRPC");
+    auto* server = app.add_subcommand("server", "Consume events from NATS, store them, serve them over gRPC (also on "
+                                                "go-micro's paths) and register in ocis's service registry");
     eh::config::Flags server_flags(*server);
 
     auto* health = app.add_subcommand("health", "Probe a running server's /healthz (its --debug-addr); exit 0 when healthy");
