@@ -265,6 +265,25 @@ TEST_CASE("registry: unreachable registry: events are stored and served, /readyz
     CHECK(eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
 }
 
+TEST_CASE("registry: MICRO_REGISTRY_AUTH_* for a NATS that requires them; a wrong password: /readyz says so") {
+    NatsServer nats(true, {"--user", "eh", "--pass", "secret"});
+    const EnvVars events_auth{{"OCIS_EVENTS_AUTH_USERNAME", "eh"}, {"OCIS_EVENTS_AUTH_PASSWORD", "secret"},
+                              {"MICRO_REGISTRY_AUTH_USERNAME", "eh"}};
+    auto with_password = [&](const std::string& password) {
+        EnvVars env = events_auth;
+        env.emplace_back("MICRO_REGISTRY_AUTH_PASSWORD", password);
+        return env;
+    };
+    Daemon good(nats.endpoint(), {}, with_password("secret"));
+    CHECK(good.wait_metric_at_least("eventhistory_registry_registered", 1, 30s));
+    CHECK(eventually([&] { return good.status("/readyz") == 200; }, 30s, 100ms));
+    Daemon bad(nats.endpoint(), {}, with_password("wrong"));
+    REQUIRE(bad.wait_metric_at_least("eventhistory_registry_failures_total", 1, 30s));
+    CHECK(bad.status("/readyz") == 503);
+    CHECK(bad.body("/readyz").find("registry: not registered") != std::string::npos);
+    CHECK(bad.body("/readyz").find("wrong") == std::string::npos); // no password in what anyone may read
+}
+
 TEST_CASE("registry: listening on 0.0.0.0:0 registers an address of this host and the port picked") {
     NatsServer nats;
     Daemon d(nats.endpoint(), {"--grpc-addr", "0.0.0.0:0"});

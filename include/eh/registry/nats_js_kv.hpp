@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -97,8 +98,10 @@ private:
         auto generation = client_.generation();
         while (!stop.stop_requested()) {
             auto next = clock::now() + interval;
+            if (client_.closed()) reopen();
             if (!client_.connected()) {
-                fail("not registered: no connection to NATS at " + client_.where());
+                const std::string error = client_.last_error();
+                fail("not registered: no connection to NATS at " + client_.where() + (error.empty() ? "" : ": " + error));
             } else if (put()) {
                 backoff.reset();
             } else {
@@ -115,6 +118,17 @@ private:
                     set_problem("not registered: no connection to NATS at " + client_.where());
                 }
             }
+        }
+    }
+
+    /// A new connection once cnats gave up on this one (after the same auth error twice).
+    void reopen() noexcept {
+        bucket_.reset();
+        js_.reset();
+        try {
+            client_.reopen();
+        } catch (const std::exception& e) {
+            fail(std::string("not registered: ") + e.what());
         }
     }
 
