@@ -411,6 +411,9 @@ TEST_CASE("metrics count requests by method and status code") {
 
 // --- go-micro's paths -------------------------------------------------------------------------
 
+/// Bounds a wait that a hang would make endless; a busy host may need much of it.
+constexpr auto patience = 60s;
+
 TEST_CASE("go-micro's paths /<name>.EventHistoryService/<Method> answer exactly like the proto paths") {
     Served served;
     auto gen = generator();
@@ -536,7 +539,7 @@ TEST_CASE("a hung store: calls beyond max_in_flight get RESOURCE_EXHAUSTED at on
     auto& [served, gen, events, stub] = hung;
     Background first([&] { return get_events(*stub, {events[0].id}); });
     Background second([&] { return get_events_for_user(*stub, gen.users()[0]); });
-    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 2; }, 20s));
+    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 2; }, patience));
 
     // Both slots taken: the next calls, by either path, are refused without waiting.
     const Answer third = get_events(*stub, {events[1].id});
@@ -562,7 +565,7 @@ TEST_CASE("a call whose deadline passed or whose client cancelled while it queue
     HungStore hung({.max_in_flight = 4, .workers = 1});
     auto& [served, gen, events, stub] = hung;
     Background blocking([&] { return get_events(*stub, {events[0].id}); }); // holds the one worker
-    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 1; }, 20s));
+    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 1; }, patience));
 
     // Queued behind it: one call with a deadline that passes while it waits, one the client
     // cancels once it is queued.
@@ -570,7 +573,7 @@ TEST_CASE("a call whose deadline passed or whose client cancelled while it queue
     request.add_ids(events[1].id);
     Background expiring([&] {
         grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + 3s);
+        context.set_deadline(std::chrono::system_clock::now() + 5s);
         Answer a;
         a.status = stub->GetEvents(&context, request, &a.response);
         return a;
@@ -587,16 +590,16 @@ TEST_CASE("a call whose deadline passed or whose client cancelled while it queue
         done = true;
         done_cv.notify_all();
     });
-    REQUIRE(eh_test::eventually([&] { return served.server.in_flight() == 3; }, 20s));
+    REQUIRE(eh_test::eventually([&] { return served.server.in_flight() == 3; }, patience));
     cancelled.TryCancel();
     {
         std::unique_lock lock(m);
-        REQUIRE(done_cv.wait_for(lock, 20s, [&] { return done; }));
+        REQUIRE(done_cv.wait_for(lock, patience, [&] { return done; }));
     }
     CHECK(cancelled_status.error_code() == StatusCode::CANCELLED);
     CHECK(expiring.get().status.error_code() == StatusCode::DEADLINE_EXCEEDED);
     // The server learns of both a little after the client (its deadline counts from arrival).
-    REQUIRE(eh_test::eventually([&] { return served.server.abandoned() == 2; }, 20s));
+    REQUIRE(eh_test::eventually([&] { return served.server.abandoned() == 2; }, patience));
 
     served.history.store().open();
     check_same(blocking.get(), {events[0]});
@@ -607,7 +610,7 @@ TEST_CASE("a call whose deadline passed or whose client cancelled while it queue
         return metrics.requests(GrpcMethod::get_events, StatusCode::DEADLINE_EXCEEDED) +
                    metrics.requests(GrpcMethod::get_events, StatusCode::CANCELLED) ==
                2;
-    }, 20s));
+    }, patience));
     CHECK(served.history.store().queries() == 1);
     check_same(get_events(*stub, {events[2].id}), {events[2]});
 }

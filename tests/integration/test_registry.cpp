@@ -45,6 +45,9 @@ namespace pb = eh_test::pb;
 
 namespace {
 
+/// Bounds a wait that a hang would make endless; a busy host may need much of it.
+constexpr auto patience = 90s;
+
 const std::string ocis_name = "com.owncloud.api.eventhistory";
 const std::string go_micro_prefix = "/" + ocis_name + ".EventHistoryService/";
 
@@ -66,14 +69,14 @@ Published publish(const NatsServer& nats, std::size_t n, std::uint64_t seed) {
 /// The registry bucket, once it exists.
 std::unique_ptr<KvClient> registry_of(const NatsServer& nats) {
     auto kv = std::make_unique<KvClient>(nats.endpoint());
-    REQUIRE(eventually([&] { return kv->bind("service-registry"); }, 30s, 50ms));
+    REQUIRE(eventually([&] { return kv->bind("service-registry"); }, patience, 50ms));
     return kv;
 }
 
 /// The nodes of `name` once there are `count`.
 std::vector<RegisteredNode> nodes_of(const KvClient& kv, const std::string& name, std::size_t count = 1) {
     std::vector<RegisteredNode> nodes;
-    REQUIRE(eventually([&] { return (nodes = eh_test::lookup(kv, name)).size() == count; }, 30s, 50ms));
+    REQUIRE(eventually([&] { return (nodes = eh_test::lookup(kv, name)).size() == count; }, patience, 50ms));
     return nodes;
 }
 
@@ -119,7 +122,7 @@ std::pair<int, std::string> run(const std::vector<std::string>& argv, const EnvV
     const auto dir = eh_test::make_temp_dir("eh-run");
     eh_test::ChildProcess c;
     c.start(argv, dir / "out", env);
-    const int code = c.terminate(30s, /*signal_first=*/false);
+    const int code = c.terminate(patience, /*signal_first=*/false);
     std::string out = eh_test::read_text(dir / "out");
     std::filesystem::remove_all(dir);
     return {code, out};
@@ -141,7 +144,7 @@ std::pair<std::string, std::string> curl_call(const std::string& url, const std:
     argv.push_back(url);
     eh_test::ChildProcess c;
     c.start(argv, dir / "log");
-    REQUIRE_MESSAGE(c.terminate(30s, false) == 0, eh_test::read_text(dir / "log"));
+    REQUIRE_MESSAGE(c.terminate(patience, false) == 0, eh_test::read_text(dir / "log"));
     const std::string headers = eh_test::read_text(dir / "headers");
     const std::string body = eh_test::read_text(dir / "response");
     std::filesystem::remove_all(dir);
@@ -156,7 +159,7 @@ TEST_CASE("registry: an ocis client finds eventhistoryd through the registry alo
     NatsServer nats;
     const Published p = publish(nats, 1000, 11);
     Daemon d(nats.endpoint(), {"--grpc-addr", "127.0.0.1:0"});
-    REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 1000, 60s));
+    REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 1000, patience));
 
     const auto kv = registry_of(nats);
     const RegisteredNode node = nodes_of(*kv, ocis_name).at(0);
@@ -199,7 +202,8 @@ TEST_CASE("registry: an ocis client finds eventhistoryd through the registry alo
 
 TEST_CASE("registry: refreshed within its TTL, removed on SIGTERM, gone after kill -9 when the TTL passes") {
     NatsServer nats;
-    const EnvVars short_ttl{{"EXPERIMENTAL_REGISTER_TTL", "2s"}, {"EXPERIMENTAL_REGISTER_INTERVAL", "500ms"}};
+    // Ten refreshes per TTL: a busy host may delay one, not the record's expiry.
+    const EnvVars short_ttl{{"EXPERIMENTAL_REGISTER_TTL", "3s"}, {"EXPERIMENTAL_REGISTER_INTERVAL", "300ms"}};
     const auto kv = [&] {
         Daemon d(nats.endpoint(), {}, short_ttl);
         auto client = registry_of(nats);
@@ -209,10 +213,10 @@ TEST_CASE("registry: refreshed within its TTL, removed on SIGTERM, gone after ki
         REQUIRE(js_GetStreamInfo(&si, client->js.get(), "KV_service-registry", nullptr, nullptr) == NATS_OK);
         eh::detail::nats::StreamInfo info(si);
         CHECK(si->Config->Storage == js_MemoryStorage);
-        CHECK(si->Config->MaxAge == std::chrono::nanoseconds(2s).count());
+        CHECK(si->Config->MaxAge == std::chrono::nanoseconds(3s).count());
 
         // Three TTLs later it is still there: every look finds it.
-        const auto until = std::chrono::steady_clock::now() + 6s;
+        const auto until = std::chrono::steady_clock::now() + 9s;
         while (std::chrono::steady_clock::now() < until) {
             REQUIRE(client->find(node.kv_key).has_value());
             std::this_thread::sleep_for(100ms);
@@ -227,7 +231,7 @@ TEST_CASE("registry: refreshed within its TTL, removed on SIGTERM, gone after ki
     Daemon crashed(nats.endpoint(), {}, short_ttl);
     const RegisteredNode node = nodes_of(*kv, ocis_name).at(0);
     crashed.kill();
-    CHECK(eventually([&] { return !kv->find(node.kv_key).has_value(); }, 60s, 100ms));
+    CHECK(eventually([&] { return !kv->find(node.kv_key).has_value(); }, patience, 100ms));
 }
 
 TEST_CASE("registry: registered again after nats-server restarted and lost the memory bucket") {
@@ -241,7 +245,7 @@ TEST_CASE("registry: registered again after nats-server restarted and lost the m
     const RegisteredNode after = nodes_of(*again, ocis_name).at(0);
     CHECK(after.kv_key == before.kv_key);
     CHECK(after.service_json == before.service_json);
-    CHECK(eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
+    CHECK(eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
 }
 
 TEST_CASE("registry: unreachable registry: events are stored and served, /readyz and a metric say why; then it registers") {
@@ -250,9 +254,9 @@ TEST_CASE("registry: unreachable registry: events are stored and served, /readyz
     const Published p = publish(nats, 300, 12);
     Daemon d(nats.endpoint(), {}, {{"MICRO_REGISTRY_ADDRESS", registry.endpoint()},
                                    {"EXPERIMENTAL_REGISTER_TTL", "2s"}, {"EXPERIMENTAL_REGISTER_INTERVAL", "500ms"}});
-    REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 300, 60s));
+    REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 300, patience));
     CHECK(eh_test::retrievable(d, p) == 300);
-    REQUIRE(d.wait_metric_at_least("eventhistory_registry_failures_total", 1, 30s));
+    REQUIRE(d.wait_metric_at_least("eventhistory_registry_failures_total", 1, patience));
     CHECK(d.metric("eventhistory_registry_registered") == 0);
     CHECK(d.status("/readyz") == 503);
     const std::string why = d.body("/readyz");
@@ -262,7 +266,7 @@ TEST_CASE("registry: unreachable registry: events are stored and served, /readyz
     registry.start();
     const RegisteredNode node = nodes_of(*registry_of(registry), ocis_name).at(0);
     CHECK(node.address == d.grpc_addr());
-    CHECK(eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
+    CHECK(eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
 }
 
 TEST_CASE("registry: MICRO_REGISTRY_AUTH_* for a NATS that requires them; a wrong password: /readyz says so") {
@@ -275,10 +279,10 @@ TEST_CASE("registry: MICRO_REGISTRY_AUTH_* for a NATS that requires them; a wron
         return env;
     };
     Daemon good(nats.endpoint(), {}, with_password("secret"));
-    CHECK(good.wait_metric_at_least("eventhistory_registry_registered", 1, 30s));
-    CHECK(eventually([&] { return good.status("/readyz") == 200; }, 30s, 100ms));
+    CHECK(good.wait_metric_at_least("eventhistory_registry_registered", 1, patience));
+    CHECK(eventually([&] { return good.status("/readyz") == 200; }, patience, 100ms));
     Daemon bad(nats.endpoint(), {}, with_password("wrong"));
-    REQUIRE(bad.wait_metric_at_least("eventhistory_registry_failures_total", 1, 30s));
+    REQUIRE(bad.wait_metric_at_least("eventhistory_registry_failures_total", 1, patience));
     CHECK(bad.status("/readyz") == 503);
     CHECK(bad.body("/readyz").find("registry: not registered") != std::string::npos);
     CHECK(bad.body("/readyz").find("wrong") == std::string::npos); // no password in what anyone may read
@@ -309,7 +313,7 @@ TEST_CASE("OpenCloud: OC_ names and the eu.opencloud.api namespace") {
                       {"OC_PERSISTENT_STORE_NODES", nats.endpoint()}, {"OC_PERSISTENT_STORE_TTL", "2h"},
                       {"MICRO_REGISTRY_ADDRESS", nats.endpoint()},
                       {"EVENTHISTORY_REGISTRY_NAMESPACE", "eu.opencloud.api"}});
-    REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 200, 60s));
+    REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 200, patience));
     CHECK(KvClient(nats.endpoint(), "eventhistory").keys().size() == 200); // the store came from OC_ names
     const auto kv = registry_of(nats);
     const RegisteredNode node = nodes_of(*kv, "eu.opencloud.api.eventhistory").at(0);
@@ -327,7 +331,7 @@ TEST_CASE("TLS between services: OCIS_GRPC_TLS_* with a private CA; enabled with
         Daemon d(nats.endpoint(), {}, {{"OCIS_GRPC_TLS_ENABLED", "true"},
                                        {"OCIS_GRPC_TLS_CERTIFICATE", certs("server.crt")},
                                        {"OCIS_GRPC_TLS_KEY", certs("server.key")}});
-        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 100, 60s));
+        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 100, patience));
         const RegisteredNode node = nodes_of(*registry_of(nats), ocis_name).at(0);
         // OCIS_GRPC_CLIENT_TLS_MODE=on with OCIS_GRPC_CLIENT_TLS_CACERT: verified against the CA.
         const auto trusting = dial(node.address, eh::server::channel_credentials({.ca_file = certs("ca.crt")}));
@@ -340,7 +344,7 @@ TEST_CASE("TLS between services: OCIS_GRPC_TLS_* with a private CA; enabled with
     }
     SUBCASE("no certificate: a temporary self-signed one, for clients that skip verification") {
         Daemon d(nats.endpoint(), {}, {{"OCIS_GRPC_TLS_ENABLED", "true"}});
-        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 100, 60s));
+        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 100, patience));
         const RegisteredNode node = nodes_of(*registry_of(nats), ocis_name).at(0);
         CHECK(d.log().find("temporary self-signed certificate") != std::string::npos);
         // OCIS_GRPC_CLIENT_TLS_MODE=insecure: TLS without verification (curl -k).
@@ -363,9 +367,10 @@ TEST_CASE("disabled parts: gRPC off (events only), events off (gRPC only); both,
     const Published p = publish(nats, 100, 15);
     SUBCASE("EVENTHISTORY_GRPC_DISABLED: events are stored, nothing listens, nothing registers") {
         Daemon d(nats.endpoint(), {}, {{"EVENTHISTORY_GRPC_DISABLED", "true"}});
-        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 100, 60s));
-        const int port = std::stoi(d.grpc_addr().substr(d.grpc_addr().rfind(':') + 1));
-        CHECK_FALSE(eh_test::accepts(port));
+        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 100, patience));
+        // Nothing on the gRPC address it would have had: the connection is refused.
+        CHECK(eh_test::call_path(dial(d.grpc_addr()), go_micro_prefix + "GetEvents", "").status.error_code() ==
+              grpc::StatusCode::UNAVAILABLE);
         KvClient kv(nats.endpoint());
         CHECK_FALSE(kv.bind("service-registry")); // never created: nothing registered
         CHECK(d.status("/readyz") == 200);
@@ -380,7 +385,7 @@ TEST_CASE("disabled parts: gRPC off (events only), events off (gRPC only); both,
         CHECK(a.response.events_size() == 0); // nothing consumed
         CHECK(Publisher(nats.endpoint()).stream_info()->State.Consumers == 0);
         CHECK(d.metric("eventhistory_events_received_total") == 0);
-        CHECK(eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
+        CHECK(eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
     }
     SUBCASE("exit 2 with one line") {
         auto [code, out] = run({EH_DAEMON_PATH, "server"},
@@ -395,7 +400,7 @@ TEST_CASE("disabled parts: gRPC off (events only), events off (gRPC only); both,
     }
     SUBCASE("MICRO_REGISTRY=memory: serves, says that nothing registers") {
         Daemon d(nats.endpoint(), {}, {{"MICRO_REGISTRY", "memory"}});
-        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 100, 60s));
+        REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 100, patience));
         CHECK(eh_test::retrievable(d, p) == 100);
         CHECK(d.log().find("nothing is registered") != std::string::npos);
         KvClient kv(nats.endpoint());
@@ -409,7 +414,7 @@ TEST_CASE("log: JSON lines by default, readable ones with OCIS_LOG_PRETTY, color
         const auto dir = eh_test::make_temp_dir("eh-log");
         const std::string file = (dir / "eventhistory.log").string();
         Daemon d(nats.endpoint(), {}, {{"OCIS_LOG_FILE", file}});
-        REQUIRE(eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
+        REQUIRE(eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
         CHECK(d.terminate() == 0);
         const std::string text = eh_test::read_text(file);
         CHECK(d.log().find("stopped: received") == std::string::npos); // not on standard error
@@ -431,7 +436,7 @@ TEST_CASE("log: JSON lines by default, readable ones with OCIS_LOG_PRETTY, color
     }
     SUBCASE("pretty and colored, on standard error") {
         Daemon d(nats.endpoint(), {}, {{"OCIS_LOG_PRETTY", "true"}, {"OCIS_LOG_COLOR", "true"}});
-        REQUIRE(eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
+        REQUIRE(eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
         const std::string text = d.log();
         CHECK(text.find("INF\x1b[m registry: registered") != std::string::npos); // the level colored
         CHECK(text.find("\x1b[") != std::string::npos);
