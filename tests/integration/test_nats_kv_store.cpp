@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -105,6 +107,19 @@ struct KvClient {
     eh::detail::nats::Client client;
     eh::detail::nats::JetStream js;
     kv::Bucket kv;
+};
+
+/// A file with this text, removed with it.
+class TempFile {
+public:
+    explicit TempFile(const std::string& text) : dir_(eh_test::make_temp_dir("eh-conf")) {
+        std::ofstream(dir_ / "file") << text;
+    }
+    ~TempFile() { std::filesystem::remove_all(dir_); }
+    std::string path() const { return (dir_ / "file").string(); }
+
+private:
+    std::filesystem::path dir_;
 };
 
 /// A plain connection, for reading and writing as another NATS client would.
@@ -308,7 +323,7 @@ TEST_CASE("nats-js-kv: an indexer killed mid-range is taken over after its lease
     std::vector<kv::Request> trace{{names.progress(), kv::Progress::pending_message(1, 300, "killed", 0), 0}};
     std::set<std::pair<eh::index::Token, std::uint64_t>> want;
     std::size_t n = 0;
-    range.for_each_partition([&](unsigned k, const std::string& body) {
+    range.for_each_partition(std::size_t{1} << 20, [&](unsigned k, const std::string& body) {
         kv::for_each_posting(body, [&](eh::index::Token t, std::uint64_t seq) { want.emplace(t, seq); });
         if (n++ % 2 == 0) trace.push_back({names.partition(k), body, {}, {{kv::range_header, kv::range_name(1, 300)}}});
     });
@@ -397,6 +412,74 @@ TEST_CASE("nats-js-kv: find_by_user equals the reference scan (5,000 events, exo
     std::nth_element(ms.begin(), ms.begin() + 25, ms.end());
     std::printf("nats-js-kv: GetEvents of 100 ids: p50 %.2f ms\n", ms[25]);
     CHECK(ms[25] < 20); // 5 ms on an idle machine; the margin is for a busy CI
+}
+
+TEST_CASE("nats-js-kv: an id that cannot be a KV key is refused alone, before anything is sent; reads skip it; "
+          "the connection stays up") {
+    NatsServer nats;
+    Store store = make_store(nats);
+    auto events = generate(20);
+    Event huge_id = events[0];
+    huge_id.id = std::string(3000, 'A'); // base32: ~4.8 KB, beyond the server's 4 KiB control line
+    std::vector<Event> batch(events.begin() + 1, events.end());
+    batch.insert(batch.begin() + 5, huge_id);
+    CHECK_THROWS_WITH_AS(store.put(batch, codec), doctest::Contains("cannot be a NATS KV key"), eh::StoreRefusal);
+    CHECK(last_record(nats) == 0); // refused before anything was written
+    // Reads of such ids, again and again: skipped, and the store keeps its connection.
+    for (int i = 0; i < 20; ++i) {
+        std::vector<std::string> ids{std::string(3000, 'A'), "", std::string(700, 'x')};
+        CHECK(store.get(ids, codec).empty());
+    }
+    CHECK(store.ready());
+    CHECK(put_in_batches(store, std::vector<Event>(events.begin() + 1, events.end())).stored == 19);
+    std::vector<std::string> ids{events[1].id, std::string(3000, 'A'), events[2].id};
+    CHECK(ids_of(store.get(ids, codec)) == std::vector<std::string>{events[1].id, events[2].id});
+}
+
+TEST_CASE("nats-js-kv: a record larger than the server takes is refused alone (StoreRefusal), not retried as an outage") {
+    NatsServer nats;
+    Store store = make_store(nats);
+    auto events = generate(3);
+    events[1].payload = R"({"blob":")" + std::string(600 * 1024, 'x') + R"("})"; // > 1 MiB after two base64s
+    CHECK_THROWS_WITH_AS(store.put(events, codec), doctest::Contains("more than the NATS server takes"),
+                         eh::StoreRefusal);
+    CHECK(store.ready());
+    CHECK(store.put(std::span(events).first(1), codec).stored == 1);
+}
+
+TEST_CASE("nats-js-kv: queries stop at their limits; a user id beyond its bounds is refused") {
+    NatsServer nats;
+    eh::store::NatsKvOptions o;
+    o.connection.endpoints = {nats.endpoint()};
+    o.limits = {.max_events = 50, .max_candidates = 400};
+    Store store(o);
+    REQUIRE(eventually([&] { return store.get(std::vector<std::string>{}, codec).empty() && store.ready(); }, 10s));
+    std::vector<std::string> users;
+    const auto events = generate(1000, &users, 3);
+    REQUIRE(put_in_batches(store, events).stored == 1000);
+    // Before the index has them: the records after it are candidates, more than 400.
+    CHECK_THROWS_WITH_AS(store.find_by_user(users[0], codec), doctest::Contains("max_candidates"), eh::AnswerTooLarge);
+    wait_indexed(nats);
+    CHECK(ids_of(store.find_by_user(users[0], codec)) == scan(events, users[0])); // a rare run: answered
+    // A run in every event: too many candidates, not every record read.
+    CHECK_THROWS_WITH_AS(store.find_by_user("opaque_id", codec), doctest::Contains("max_candidates"),
+                         eh::AnswerTooLarge);
+    std::vector<std::string> ids = ids_of(events);
+    CHECK_THROWS_WITH_AS(store.get(ids, codec), doctest::Contains("max_events"), eh::AnswerTooLarge);
+    CHECK(store.get(std::span(ids).first(50), codec).size() == 50);
+    CHECK_THROWS_AS(store.find_by_user(":", codec), eh::InvalidQuery);
+    CHECK_THROWS_AS(store.find_by_user(std::string(300, 'a'), codec), eh::InvalidQuery);
+}
+
+TEST_CASE("nats-js-kv: index partition messages larger than the server's max payload are split, not retried forever") {
+    TempFile conf("max_payload: 8192\n");
+    NatsServer nats(/*start_now=*/true, {"-c", conf.path()});
+    Store store = make_store(nats);
+    std::vector<std::string> users;
+    const auto events = generate(2000, &users, 13); // common tokens: ~8 KB of postings each per range
+    REQUIRE(put_in_batches(store, events, 100).stored == 2000);
+    check_once(wait_indexed(nats)); // the indexer got through
+    for (std::size_t u = 0; u < 5; ++u) CHECK(ids_of(store.find_by_user(users[u], codec)) == scan(events, users[u]));
 }
 
 // --- The real daemon, `--store-type nats-js-kv` on the events NATS (no store nodes) ----------
@@ -506,6 +589,32 @@ TEST_CASE("nats-js-kv daemon: two daemons share store and consumer: both answer 
 }
 
 // --- The 100k figures: ctest runs them on their own (integration_nats_kv_100k), about a minute --
+
+TEST_CASE("nats-js-kv daemon: one event too large for a record among 300: the 300 are stored, it is terminated "
+          "with a log line") {
+    NatsServer nats;
+    Publisher pub(nats.endpoint());
+    pub.create_stream();
+    const Published p = publishable(300, 41);
+    eh::testing::EventGenerator gen({.seed = 42, .start = eh::SystemClock{}.now() - 1h});
+    const Event big{.id = "too-big-for-a-record", .type = "events.X",
+                    .payload = R"({"blob":")" + std::string(600 * 1024, 'x') + R"("})",
+                    .timestamp = eh::SystemClock{}.now() - 1h};
+    std::vector<std::string> bodies;
+    for (const auto& e : p.events) bodies.push_back(e.envelope);
+    bodies.insert(bodies.begin() + 150, gen.envelope(big, "micro-big")); // stream sequence 151
+    pub.publish_all(bodies);
+    auto flags = kv_flags;
+    flags.insert(flags.end(), {"--consumer-max-refusals", "2"});
+    Daemon d(nats.endpoint(), flags);
+    REQUIRE(eventually([&] { return retrievable(d, p) == p.events.size(); }, 60s, 200ms));
+    REQUIRE(d.wait_metric_at_least("eventhistory_events_refused_total", 1, 60s));
+    CHECK(d.metric("eventhistory_events_refused_total") == 1);
+    const std::string log = d.log();
+    CHECK(log.find("terminated message at stream sequence 151") != std::string::npos);
+    CHECK(log.find("too-big-for-a-record") != std::string::npos);
+    check_users(d, p);
+}
 
 TEST_CASE("nats-js-kv benchmark: put() vs raw async KV put, GetEvents of 100 ids, a user among 100k vs full scan" *
           doctest::skip()) {
