@@ -228,3 +228,25 @@ TEST_CASE("daemon redis-sentinel: kill -9 of the master under continuous publish
     CHECK(resumed < failover + 5s);
     CHECK(d.status("/readyz") == 200);
 }
+
+TEST_CASE("daemon redis-sentinel: too few replicas: /readyz 503 saying so (no hosts), batches NAKed, none acked; "
+          "with the requirement lowered everything is stored") {
+    RedisCluster lonely({.replicas = 0, .sentinels = 1});
+    Rig rig(lonely);
+    const Published p = generate(50, 31);
+    {
+        Daemon d = rig.daemon("lonely:");
+        std::vector<std::string> bodies;
+        for (const auto& e : p.events) bodies.push_back(e.envelope);
+        rig.pub.publish_all(bodies);
+        REQUIRE(d.wait_metric_at_least("eventhistory_naks_total", 50, 60s));
+        CHECK(d.metric("eventhistory_acks_total") == 0);
+        CHECK(d.status("/readyz") == 503);
+        const std::string why = d.body("/readyz");
+        CHECK(why.find("fewer Redis replicas than required (1") != std::string::npos);
+        CHECK(why.find("127.0.0.1") == std::string::npos);
+        CHECK(why.find(std::string(RedisCluster::master_name)) == std::string::npos);
+    }
+    Daemon d = rig.daemon("lonely:", {"--redis-min-replicas", "0"});
+    CHECK(all_retrievable(d, p, 60s));
+}
