@@ -9,7 +9,8 @@
 //
 // History needs get_events(std::span<const std::string>) and get_events_for_user(std::string_view),
 // both returning std::vector<eh::Event> and both callable from gRPC's threads at once; they may
-// throw eh::StoreError. Requests run on gRPC's callback threads (no thread per request).
+// throw eh::StoreError (UNAVAILABLE), eh::InvalidQuery (INVALID_ARGUMENT) or eh::AnswerTooLarge
+// (RESOURCE_EXHAUSTED). Requests run on gRPC's callback threads (no thread per request).
 #include <algorithm>
 #include <chrono>
 #include <climits>
@@ -65,6 +66,10 @@ template <class F>
 grpc::Status guarded(std::string_view method, F&& handler) noexcept {
     try {
         return handler();
+    } catch (const InvalidQuery& e) {
+        return {grpc::StatusCode::INVALID_ARGUMENT, e.what()};
+    } catch (const AnswerTooLarge& e) {
+        return {grpc::StatusCode::RESOURCE_EXHAUSTED, e.what()};
     } catch (const StoreError& e) {
         // The store's health shows in /readyz and the metrics; a log line per request would flood.
         spdlog::debug("gRPC {}: store error: {}", method, e.what());
