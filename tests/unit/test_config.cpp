@@ -176,6 +176,17 @@ TEST_CASE("defaults: ocis's where it has one, ours otherwise") {
     CHECK(s.grpc.max_message_bytes == 4u * 1024 * 1024);
     CHECK(s.memory.max_events == 0);
     CHECK(s.memory.max_bytes == 0);
+    CHECK(s.consumer.max_message_bytes == 8u << 20);
+    CHECK(s.consumer.max_refusals == 3);
+    CHECK(s.redis.min_replicas == 1);
+    CHECK(s.redis.wait_timeout == 1s);
+    CHECK(s.query.max_events == 50000);
+    CHECK(s.query.max_candidates == 100000);
+    CHECK(s.query.max_user_id_bytes == 256);
+    CHECK(s.query.max_user_id_runs == 16);
+    CHECK(s.debug.token.empty());
+    CHECK_FALSE(s.debug.pprof);
+    CHECK_FALSE(s.debug.zpages);
 }
 
 TEST_CASE("priority: defaults < YAML < environment < flags") {
@@ -209,7 +220,10 @@ TEST_CASE("environment: every interop.md variable name is read") {
         "OCIS_PERSISTENT_STORE_AUTH_PASSWORD", "EVENTHISTORY_STORE_AUTH_PASSWORD",
         "OCIS_CACHE_DISABLE_PERSISTENCE",      "EVENTHISTORY_STORE_DISABLE_PERSISTENCE",
         "EVENTHISTORY_GRPC_ADDR",              "EVENTHISTORY_DEBUG_ADDR",
-        "OCIS_LOG_LEVEL",                      "EVENTHISTORY_LOG_LEVEL"};
+        "OCIS_LOG_LEVEL",                      "EVENTHISTORY_LOG_LEVEL",
+        // section 6: the debug server as in newer ocis releases
+        "EVENTHISTORY_DEBUG_TOKEN",            "EVENTHISTORY_DEBUG_PPROF",
+        "EVENTHISTORY_DEBUG_ZPAGES"};
     std::set<std::string_view> defined;
     cfg::for_each_field([&](const cfg::Field& f) {
         for (auto name : f.meta.env)
@@ -410,6 +424,11 @@ TEST_CASE("validation: one clear line per problem, naming where the value came f
           "--grpc-max-message-bytes: must be between 1 and 2147483647, not 4294967296");
     CHECK(error_of({"--store-ttl", "-1h"}) == "--store-ttl: must be positive, not -1h0m0s");
     CHECK(error_of({"--consumer-ack-wait", "0"}) == "--consumer-ack-wait: must be positive, not 0s");
+    CHECK(error_of({"--redis-wait-timeout", "500us"}) == "--redis-wait-timeout: must be at least 1ms, not 500\u00b5s");
+    CHECK(error_of({}, {{"EVENTHISTORY_QUERY_MAX_EVENTS", "0"}}) ==
+          "EVENTHISTORY_QUERY_MAX_EVENTS: must be at least 1, not 0");
+    CHECK(error_of({"--consumer-max-refusals", "0"}) == "--consumer-max-refusals: must be at least 1, not 0");
+    CHECK(load({"--redis-min-replicas", "0"}).redis.min_replicas == 0); // an operator's explicit choice
 }
 
 TEST_CASE("store settings: what every store policy is made from") {
@@ -428,6 +447,18 @@ TEST_CASE("store settings: what every store policy is made from") {
     CHECK(st.replicas == 3);
     CHECK(st.max_events == 5);
     CHECK(st.max_bytes == 6);
+
+    const eh::store::StoreSettings r = cfg::to_store_settings(
+        load({"--redis-min-replicas", "2", "--redis-wait-timeout", "250ms", "--query-max-events", "7",
+              "--query-max-candidates", "8", "--query-max-user-id-bytes", "9", "--query-max-user-id-runs", "10",
+              "--grpc-max-message-bytes", "11"}));
+    CHECK(r.min_replicas == 2);
+    CHECK(r.wait_timeout == 250ms);
+    CHECK(r.limits.max_events == 7);
+    CHECK(r.limits.max_candidates == 8);
+    CHECK(r.limits.max_user_id_bytes == 9);
+    CHECK(r.limits.max_user_id_runs == 10);
+    CHECK(r.limits.max_bytes == 11); // an answer never exceeds the gRPC message limit
 }
 
 TEST_CASE("summary: every setting on one line, secrets masked") {
@@ -440,6 +471,15 @@ TEST_CASE("summary: every setting on one line, secrets masked") {
     CHECK(line.find("consumer.deliver_policy=new") != std::string::npos);
     CHECK(line.find("log.level=info") != std::string::npos);
     CHECK(line.find('\n') == std::string::npos);
+
+    // A token in a URL, or the debug token, never shows.
+    const std::string with_token = cfg::summary(load({"--events-endpoint", "nats://s3cr3t@n1:4222,tls://u:pw@n2:4222",
+                                                      "--debug-token", "dbg-t0ken"}));
+    CHECK(with_token.find("s3cr3t") == std::string::npos);
+    CHECK(with_token.find("pw@") == std::string::npos);
+    CHECK(with_token.find("dbg-t0ken") == std::string::npos);
+    CHECK(with_token.find("events.endpoint=nats://***@n1:4222,tls://***@n2:4222 ") != std::string::npos);
+    CHECK(with_token.find("debug.token=*** ") != std::string::npos);
 }
 
 TEST_CASE("docs: docs/configuration.md is generated from the definition and committed up to date") {
