@@ -38,13 +38,24 @@ inline int wait_for_stop_signal(const sigset_t& set) {
     return signal;
 }
 
+/// Why the service is not ready, for /readyz: what failed, never where (hosts, master and
+/// bucket names stay in the log, which has the details).
 template <class History>
 std::string readiness(const History& history) {
-    if (!history.transport().ready())
-        return "NATS not ready: waiting for " + history.transport().options().connection.endpoints.front() +
-               " (consumer " + history.transport().consumer() + ")\n";
-    if (!history.ready()) return "store not ready: " + history.last_store_error() + "\n";
+    if (!history.transport().ready()) return "NATS not ready: no connection or consumer yet (details in the log)";
+    if (!history.ready()) {
+        const std::string why = history.last_store_error();
+        return "store not ready: " + (why.empty() ? std::string("not reached yet") : why) + " (details in the log)";
+    }
     return {};
+}
+
+/// ocis's debug settings without a meaning here, said once at start-up.
+inline void note_debug_settings(const eh::config::Settings& s) {
+    if (s.debug.pprof)
+        spdlog::info("debug.pprof is set: Go's pprof does not exist in this C++ service; nothing is served for it");
+    if (s.debug.zpages)
+        spdlog::info("debug.zpages is set: zpages are not available in this service; nothing is served for them");
 }
 
 template <class Store>
@@ -55,9 +66,11 @@ int serve(const eh::config::Settings& settings, std::string_view version, const 
 
     eh::server::GrpcServer<History> grpc(history, grpc_options(settings));
     grpc.start();
-    eh::server::DebugHttpServer debug(
-        settings.debug.addr, {.readiness = [&] { return readiness(history); },
-                              .metrics = [&] { return render_metrics(history, grpc, version); }});
+    note_debug_settings(settings);
+    eh::server::DebugHttpServer debug(settings.debug.addr,
+                                      {.readiness = [&] { return readiness(history); },
+                                       .metrics = [&] { return render_metrics(history, grpc, version); }},
+                                      {.token = settings.debug.token});
     spdlog::info("eventhistoryd {}: store {}, consumer {} ({}), gRPC on {}, debug on {}", version, Store::name,
                  history.transport().consumer(), eh::transport::to_string(history.transport().options().mode),
                  settings.grpc.addr, settings.debug.addr);
