@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nats/nats.h>
 
@@ -38,7 +39,10 @@ inline Status consumer_info(jsCtx* js, const std::string& stream, const std::str
 }
 
 /// The consumer's info, creating the consumer when missing (AckExplicit) and updating the
-/// flow-control settings of an existing durable when they differ from spec.
+/// flow-control settings of an existing durable when they differ from spec. An existing
+/// consumer that would lose events is refused: a push consumer, one whose acks the server
+/// does not wait for (AckNone, AckAll: a message would count as stored before it is), or one
+/// filtering another subject (the events of main-queue would pass it by).
 inline Status ensure_consumer(jsCtx* js, const PullConsumerSpec& spec, jsOptions& api, ConsumerInfo& out) {
     jsConsumerInfo* ci = nullptr;
     jsErrCode code{};
@@ -46,8 +50,15 @@ inline Status ensure_consumer(jsCtx* js, const PullConsumerSpec& spec, jsOptions
     Status s = consumer_info(js, spec.stream, spec.name, api, out);
     if (s) {
         const jsConsumerConfig& have = *out->Config;
+        const std::string unusable = "consumer '" + spec.name + "' exists ";
         if (have.DeliverSubject != nullptr && *have.DeliverSubject != '\0')
-            return {NATS_ERR, {}, "consumer '" + spec.name + "' exists as a push consumer; a pull consumer is needed"};
+            return {NATS_ERR, {}, unusable + "as a push consumer; a pull consumer is needed"};
+        if (have.AckPolicy != js_AckExplicit)
+            return {NATS_ERR, {}, unusable + "without explicit acks; delete it or choose another consumer name"};
+        const std::string_view filter = have.FilterSubject != nullptr ? have.FilterSubject : "";
+        if (!filter.empty() && filter != spec.subject)
+            return {NATS_ERR, {}, unusable + "filtering '" + std::string(filter) + "', not '" + spec.subject +
+                                      "'; delete it or choose another consumer name"};
         const bool differs = (spec.max_ack_pending > 0 && have.MaxAckPending != spec.max_ack_pending) ||
                              (ack_wait_ns > 0 && have.AckWait != ack_wait_ns);
         if (!spec.durable || !differs) return s;
