@@ -59,20 +59,20 @@ struct DaemonIngest {
     double startup_ms = 0; ///< from the start of the process to its first ack
 };
 
-/// Starts `eventhistoryd server` (with flags added: consumer name, store nodes, database) on
-/// the backlog, polls /metrics until it acked count events and checks they are stored, stops
-/// it (SIGTERM; a non-zero exit is an error).
+/// Starts `eventhistoryd server` (with flags added: consumer name, store nodes, database; on
+/// grpc_addr, or a free port) on the backlog, polls /metrics until it acked count events and
+/// checks they are stored, stops it (SIGTERM; a non-zero exit is an error).
 inline DaemonIngest daemon_ingest(const std::filesystem::path& daemon, const std::string& endpoint,
                                   std::size_t count, int batch, const std::string& store_type,
-                                  const std::vector<std::string>& flags) {
+                                  const std::vector<std::string>& flags, std::string grpc_addr = {}) {
     const auto dir = eh_test::make_temp_dir("eh-bench-daemon");
     const std::string debug_addr = "127.0.0.1:" + std::to_string(eh_test::free_port());
+    if (grpc_addr.empty()) grpc_addr = "127.0.0.1:" + std::to_string(eh_test::free_port());
     eh_test::ChildProcess process;
     const auto t0 = Clock::now();
     std::vector<std::string> argv{daemon.string(), "server", "--events-endpoint", endpoint, "--store-type", store_type,
-                                  "--consumer-fetch-batch", std::to_string(batch), "--grpc-addr",
-                                  "127.0.0.1:" + std::to_string(eh_test::free_port()), "--debug-addr", debug_addr,
-                                  "--log-level", "warn"};
+                                  "--consumer-fetch-batch", std::to_string(batch), "--grpc-addr", grpc_addr,
+                                  "--debug-addr", debug_addr, "--log-level", "warn"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     process.start(argv, dir / "eventhistoryd.log");
     // Acks follow the store's acceptance; the stored gauge (stores that count) must agree.

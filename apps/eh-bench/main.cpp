@@ -3,6 +3,7 @@
 // docs/performance.md for the method and the targets (issue 6).
 //   eh-bench publish --url HOST:PORT --count N    publish generated events (demo data, too)
 //   eh-bench ingest | get | user | memory | all   measure; `all` prints one table
+//   eh-bench hostile                               ingest with and without hostile queries
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include "fixtures/nats_server.hpp"
 #include "get_qps.hpp"
+#include "hostile.hpp"
 #include "ingest.hpp"
 #include "memory_use.hpp"
 #include "report.hpp"
@@ -41,6 +43,7 @@ struct Options {
     int repeat = 1;
     double seconds = 2;
     std::size_t memory_count = 200'000;
+    std::size_t hostile_clients = 2;
     std::vector<std::size_t> sizes{10'000, 100'000, 1'000'000};
     std::string csv, plot;
 };
@@ -60,6 +63,24 @@ void ingest(const Options& o, eh_bench::Report& report) {
                             .batch = o.batch,
                             .repeat = o.repeat},
                            o.workload, report);
+}
+
+/// Ingest with and without hostile queries, on --url or a nats-server of its own.
+void hostile(const Options& o, eh_bench::Report& report) {
+    std::unique_ptr<eh_test::NatsServer> own;
+    std::string endpoint = o.url;
+    if (endpoint.empty()) {
+        own = std::make_unique<eh_test::NatsServer>();
+        endpoint = own->endpoint();
+    }
+    eh_bench::publish(endpoint, o.workload);
+    eh_bench::bench_hostile({.ingest = {.daemon = o.daemon,
+                                        .endpoint = endpoint,
+                                        .store_type = o.store_type,
+                                        .batch = o.batch,
+                                        .repeat = o.repeat},
+                             .threads = o.hostile_clients},
+                            o.workload, report);
 }
 
 void memory(const Options& o, eh_bench::Report& report) {
@@ -133,13 +154,18 @@ int main(int argc, char** argv) {
     auto* memory_cmd = app.add_subcommand("memory", "Memory store bytes per event against the payload");
     memory_cmd->add_option("--seed", o.workload.seed, "Generator seed")->capture_default_str();
     memory_flags(memory_cmd);
+    auto* hostile_cmd = app.add_subcommand(
+        "hostile", "Daemon ingest rate while clients send hostile queries, against the same ingest without them");
+    workload_flags(hostile_cmd);
+    ingest_flags(hostile_cmd);
+    hostile_cmd->add_option("--clients", o.hostile_clients, "Hostile client threads")->capture_default_str();
     auto* all = app.add_subcommand("all", "Everything; one table");
     workload_flags(all);
     ingest_flags(all);
     get_flags(all);
     user_flags(all);
     memory_flags(all);
-    for (auto* cmd : {ingest, get, user, memory_cmd, all}) output_flags(cmd);
+    for (auto* cmd : {ingest, get, user, memory_cmd, hostile_cmd, all}) output_flags(cmd);
 
     CLI11_PARSE(app, argc, argv);
     eh_bench::Report report;
@@ -154,6 +180,7 @@ int main(int argc, char** argv) {
         if (*user || *all) eh_bench::bench_user_queries(o.sizes, o.workload.seed, report);
         if (*get || *all) eh_bench::bench_get_events(o.workload, o.target, o.seconds, report);
         if (*ingest || *all) ::ingest(o, report);
+        if (*hostile_cmd) ::hostile(o, report);
         finish(o, report);
     } catch (const std::exception& e) {
         std::cerr << "eh-bench: " << e.what() << "\n";
