@@ -48,39 +48,27 @@ struct Options {
     std::string csv, plot;
 };
 
-/// Runs the ingest benchmark on --url, or on a nats-server of its own.
-void ingest(const Options& o, eh_bench::Report& report) {
-    std::unique_ptr<eh_test::NatsServer> own;
+/// The workload published on --url, or on a nats-server of its own (kept in `own`); the
+/// daemon's ingest settings on it.
+eh_bench::IngestSetup published(const Options& o, std::unique_ptr<eh_test::NatsServer>& own) {
     std::string endpoint = o.url;
     if (endpoint.empty()) {
         own = std::make_unique<eh_test::NatsServer>();
         endpoint = own->endpoint();
     }
     eh_bench::publish(endpoint, o.workload);
-    eh_bench::bench_ingest({.daemon = o.daemon,
-                            .endpoint = endpoint,
-                            .store_type = o.store_type,
-                            .batch = o.batch,
-                            .repeat = o.repeat},
-                           o.workload, report);
+    return {.daemon = o.daemon, .endpoint = endpoint, .store_type = o.store_type, .batch = o.batch, .repeat = o.repeat};
 }
 
-/// Ingest with and without hostile queries, on --url or a nats-server of its own.
+void ingest(const Options& o, eh_bench::Report& report) {
+    std::unique_ptr<eh_test::NatsServer> own;
+    eh_bench::bench_ingest(published(o, own), o.workload, report);
+}
+
+/// Ingest with and without hostile queries.
 void hostile(const Options& o, eh_bench::Report& report) {
     std::unique_ptr<eh_test::NatsServer> own;
-    std::string endpoint = o.url;
-    if (endpoint.empty()) {
-        own = std::make_unique<eh_test::NatsServer>();
-        endpoint = own->endpoint();
-    }
-    eh_bench::publish(endpoint, o.workload);
-    eh_bench::bench_hostile({.ingest = {.daemon = o.daemon,
-                                        .endpoint = endpoint,
-                                        .store_type = o.store_type,
-                                        .batch = o.batch,
-                                        .repeat = o.repeat},
-                             .threads = o.hostile_clients},
-                            o.workload, report);
+    eh_bench::bench_hostile({.ingest = published(o, own), .threads = o.hostile_clients}, o.workload, report);
 }
 
 void memory(const Options& o, eh_bench::Report& report) {

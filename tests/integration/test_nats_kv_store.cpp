@@ -21,6 +21,7 @@
 #include "eh/codec/ocis_store_event.hpp"
 #include "eh/concepts.hpp"
 #include "eh/index/match.hpp"
+#include "eh/index/tokens.hpp"
 #include "eh/store/nats_kv.hpp"
 #include "eh/testing/generator.hpp"
 #include "fixtures/daemon.hpp"
@@ -391,6 +392,12 @@ TEST_CASE("nats-js-kv: find_by_user equals the reference scan (5,000 events, exo
         std::size_t nonempty = 0;
         for (const auto& q : queries) {
             CAPTURE(q);
+            std::size_t runs = 0;
+            eh::index::for_each_word_run(q, [&](std::string_view) { ++runs; });
+            if (runs == 0) { // no word character: it would match nearly everything
+                CHECK_THROWS_AS(store.find_by_user(q, codec), eh::InvalidQuery);
+                continue;
+            }
             const auto got = store.find_by_user(q, codec);
             const auto want = scan(events, q);
             CHECK(ids_of(got) == want); // generated timestamps rise with the events' order

@@ -176,7 +176,8 @@ TEST_CASE("daemon redis-sentinel: Redis down for 10 s: /readyz 503, no ack meanw
 }
 
 TEST_CASE("daemon redis-sentinel: kill -9 of the master under continuous publishing: 0 lost; failover time and ingest resumption") {
-    RedisCluster cluster;
+    // Two replicas: the promoted one keeps one, which each batch still needs (min_replicas 1).
+    RedisCluster cluster({.replicas = 2});
     Rig rig(cluster);
     const Published p = generate(5000, 64);
     Daemon d = rig.daemon("fo:");

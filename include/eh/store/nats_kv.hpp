@@ -170,6 +170,7 @@ public:
     /// further than the answer limits (AnswerTooLarge).
     template <class Codec>
     std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) const {
+        open(); // StoreError until connected, even for no ids
         AnswerBudget budget(options_.limits);
         std::vector<Event> found;
         std::vector<detail::nats_kv::Request> requests;

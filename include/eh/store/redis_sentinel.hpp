@@ -45,6 +45,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -268,18 +269,25 @@ private:
                ", redis.min_replicas) acknowledge writes";
     }
 
-    /// Indexes the records that existed before, for up to `budget`; StoreError while not done
-    /// (the batch goes back and comes again).
+    /// Indexes the records that existed before (or waits while another instance does), for up
+    /// to `budget`; StoreError while not done (the batch goes back and comes again).
     template <class Codec>
-    void finish_backfill(const Codec& codec, std::chrono::milliseconds budget = std::chrono::seconds{1}) {
+    void finish_backfill(const Codec& codec, std::chrono::milliseconds budget = std::chrono::seconds{5}) {
+        using Step = detail::redis::Backfill::Step;
         const auto deadline = std::chrono::steady_clock::now() + budget;
-        while (!pool_->run([&](detail::redis::MasterLink& link) {
-            return backfill_->step(link, codec, keys_, options_.index_db, options_.ttl);
-        })) {
-            if (std::chrono::steady_clock::now() < deadline) continue;
-            throw StoreError("redis-sentinel: indexing the records that existed before (table \"" + keys_.table() +
-                                 "\"): " + std::to_string(backfill_->scanned()) + " keys so far; writes wait until it is done",
-                             "the store is indexing the records it held already; writes wait");
+        for (;;) {
+            const Step step = pool_->run([&](detail::redis::MasterLink& link) {
+                return backfill_->step(link, codec, keys_, options_.index_db, options_.ttl);
+            });
+            if (step == Step::done) return;
+            if (std::chrono::steady_clock::now() >= deadline)
+                throw StoreError("redis-sentinel: indexing the records of table \"" + keys_.table() +
+                                     "\" that existed before (" +
+                                     (step == Step::elsewhere ? std::string("by another instance")
+                                                              : std::to_string(backfill_->scanned()) + " keys so far") +
+                                     "); writes wait until it is done",
+                                 "the store is indexing the records it held already; writes wait");
+            if (step == Step::elsewhere) std::this_thread::sleep_for(std::chrono::milliseconds{50});
         }
     }
 

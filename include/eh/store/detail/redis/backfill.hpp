@@ -39,11 +39,12 @@ public:
     /// Keys looked at by this instance so far.
     std::size_t scanned() const noexcept { return scanned_.load(std::memory_order_relaxed); }
 
-    /// One step; true once the pass is over. StoreError while another instance holds the
-    /// lease.
+    enum class Step { done, advanced, elsewhere }; ///< elsewhere: another instance holds the lease
+
+    /// One step of the pass.
     template <class Codec>
-    bool step(MasterLink& link, const Codec& codec, const IndexKeys& keys, int index_db, std::chrono::nanoseconds ttl) {
-        if (done()) return true;
+    Step step(MasterLink& link, const Codec& codec, const IndexKeys& keys, int index_db, std::chrono::nanoseconds ttl) {
+        if (done()) return Step::done;
         Connection& conn = link.conn;
         conn.append(Command("SELECT", index_db));
         conn.append(Command("GET", keys.backfill()));
@@ -56,12 +57,9 @@ public:
         const std::string state(text(*replies[1]));
         if (state == "done") {
             done_ = true;
-            return true;
+            return Step::done;
         }
-        if (text(*replies[3]) != owner_)
-            throw StoreError("redis-sentinel: another instance is indexing the records of table \"" + keys.table() +
-                                 "\" that existed before; writes wait until it is done",
-                             "the store is indexing the records it held already; writes wait");
+        if (text(*replies[3]) != owner_) return Step::elsewhere;
 
         Reply page = conn.call(Command("SCAN", state.empty() ? "0" : state, "MATCH", keys.table_pattern(), "COUNT", step_keys),
                                "SCAN");
@@ -78,7 +76,7 @@ public:
         conn.append(Command("SELECT", events_db));
         for (int i = 0; i < 4; ++i) conn.expect(conn.read(), "saving the backfill's state");
         if (next == "0") done_ = true;
-        return done();
+        return done() ? Step::done : Step::advanced;
     }
 
 private:
