@@ -229,18 +229,19 @@ private:
         if (refusals_.size() >= max_tracked_refusals) refusals_.clear(); // bounded: a flood of distinct ids
         const std::size_t tries = ++refusals_[e.id];
         auto msg = messages(i, i + 1);
+        std::size_t silenced = 0;
         if (tries < options_.max_refusals) {
             transport_.nak(msg, options_.nak_delay_max);
             Counters::add(counters_.naks, 1);
-            spdlog::info("store refused event {} (stream sequence {}), try {} of {}: {}", e.id, sequence_of(msg[0]),
-                         tries, options_.max_refusals, why);
+            if (term_log_.allow(silenced))
+                spdlog::warn("the store refused event {} (stream sequence {}), try {} of {}: {}{}", e.id,
+                             sequence_of(msg[0]), tries, options_.max_refusals, why, silenced_note(silenced));
             return;
         }
         refusals_.erase(e.id);
         transport_.term(msg);
         Counters::add(counters_.refused, 1);
         Counters::add(counters_.terms, 1);
-        std::size_t silenced = 0;
         if (term_log_.allow(silenced))
             spdlog::error("terminated message at stream sequence {}: the store refused event {} {} times: {}{}",
                           sequence_of(msg[0]), e.id, tries, why, silenced_note(silenced));
@@ -277,7 +278,7 @@ private:
     bool stored_any_ = false;         // of the batch in hand
     static constexpr std::size_t max_tracked_refusals = 4096;
     std::unordered_map<std::string, std::size_t> refusals_; // event id -> times refused alone
-    detail::LogLimit term_log_{20, std::chrono::seconds{10}};
+    detail::LogLimit term_log_{20, std::chrono::seconds{10}}; // refused and malformed messages
     detail::Throttle store_error_log_{std::chrono::seconds{5}};
     detail::Throttle evict_log_{std::chrono::seconds{10}};
     std::size_t evicted_unlogged_ = 0;
