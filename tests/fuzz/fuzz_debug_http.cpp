@@ -6,6 +6,7 @@
 #include <string>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/http/parser.hpp>
 
 #include "eh/server/debug_routes.hpp"
 

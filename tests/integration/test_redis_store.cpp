@@ -272,6 +272,30 @@ TEST_CASE("redis-sentinel: a sentinel that accepts but never answers costs one t
     close(fd);
 }
 
+TEST_CASE("redis-sentinel: a sentinel answering with a gigantic array header is refused at once, nothing allocated") {
+    const int port = eh_test::free_port();
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in addr = eh_test::loopback(port);
+    REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(fd, 16) == 0);
+    std::jthread hostile([fd] { // answers every connection with the header of 1.7 billion elements
+        for (int i = 0; i < 4; ++i) {
+            const int c = accept(fd, nullptr, nullptr);
+            if (c < 0) return;
+            const std::string_view header = "*1700000000\r\n";
+            (void)!write(c, header.data(), header.size());
+            std::this_thread::sleep_for(2s); // and nothing more while the client decides
+            close(c);
+        }
+    });
+    Store store({.nodes = {"127.0.0.1:" + std::to_string(port) + "/m"}, .sentinel_timeout = 1500ms});
+    std::vector<Event> one{{.id = "x", .type = "events.X", .payload = "{}"}};
+    CHECK_THROWS_WITH_AS(store.put(one, codec), doctest::Contains("a reply larger than this client accepts"),
+                         eh::StoreError);
+    shutdown(fd, SHUT_RDWR);
+    close(fd);
+}
+
 TEST_CASE("redis-sentinel: the exact ocis record (SET id value EX ~336h); ocis's records are read back") {
     RedisCluster& cluster = shared_cluster();
     auto options = options_for(cluster, ""); // ocis's default: key = id
