@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -61,13 +62,15 @@ struct DaemonIngest {
 
 /// Starts `eventhistoryd server` (with flags added: consumer name, store nodes, database; on
 /// grpc_addr, or a free port) on the backlog, polls /metrics until it acked count events and
-/// checks they are stored, stops it (SIGTERM; a non-zero exit is an error).
+/// checks they are stored, stops it (SIGTERM; a non-zero exit is an error). once_up(grpc_addr)
+/// runs as soon as the daemon answers (its gRPC server listens before the debug server).
 inline DaemonIngest daemon_ingest(const std::filesystem::path& daemon, const std::string& endpoint,
                                   std::size_t count, int batch, const std::string& store_type,
-                                  const std::vector<std::string>& flags, std::string grpc_addr = {}) {
+                                  const std::vector<std::string>& flags,
+                                  const std::function<void(const std::string&)>& once_up = {}) {
+    const std::string grpc_addr = "127.0.0.1:" + std::to_string(eh_test::free_port());
     const auto dir = eh_test::make_temp_dir("eh-bench-daemon");
     const std::string debug_addr = "127.0.0.1:" + std::to_string(eh_test::free_port());
-    if (grpc_addr.empty()) grpc_addr = "127.0.0.1:" + std::to_string(eh_test::free_port());
     eh_test::ChildProcess process;
     const auto t0 = Clock::now();
     std::vector<std::string> argv{daemon.string(), "server", "--events-endpoint", endpoint, "--store-type", store_type,
@@ -86,10 +89,14 @@ inline DaemonIngest daemon_ingest(const std::filesystem::path& daemon, const std
     DaemonIngest r;
     Clock::time_point first{};
     double at_first = 0;
+    bool up = false;
     const bool done = eh_test::eventually(
         [&] {
             if (!process.alive()) return true;
-            const double n = metric(metrics(), "eventhistory_acks_total");
+            const std::string page = metrics();
+            if (!up && !page.empty() && once_up) once_up(grpc_addr);
+            up = up || !page.empty();
+            const double n = metric(page, "eventhistory_acks_total");
             if (n > 0 && at_first == 0) {
                 first = Clock::now();
                 at_first = n;

@@ -44,6 +44,7 @@ struct Options {
     double seconds = 2;
     std::size_t memory_count = 200'000;
     std::size_t hostile_clients = 2;
+    double hostile_rate = 100;
     std::vector<std::size_t> sizes{10'000, 100'000, 1'000'000};
     std::string csv, plot;
 };
@@ -68,7 +69,8 @@ void ingest(const Options& o, eh_bench::Report& report) {
 /// Ingest with and without hostile queries.
 void hostile(const Options& o, eh_bench::Report& report) {
     std::unique_ptr<eh_test::NatsServer> own;
-    eh_bench::bench_hostile({.ingest = published(o, own), .threads = o.hostile_clients}, o.workload, report);
+    eh_bench::bench_hostile({.ingest = published(o, own), .threads = o.hostile_clients, .rate = o.hostile_rate},
+                            o.workload, report);
 }
 
 void memory(const Options& o, eh_bench::Report& report) {
@@ -147,6 +149,8 @@ int main(int argc, char** argv) {
     workload_flags(hostile_cmd);
     ingest_flags(hostile_cmd);
     hostile_cmd->add_option("--clients", o.hostile_clients, "Hostile client threads")->capture_default_str();
+    hostile_cmd->add_option("--rate", o.hostile_rate, "Calls per second of each client (0: as fast as answered)")
+        ->capture_default_str();
     auto* all = app.add_subcommand("all", "Everything; one table");
     workload_flags(all);
     ingest_flags(all);

@@ -181,7 +181,7 @@ TEST_CASE("defaults: ocis's where it has one, ours otherwise") {
     CHECK(s.redis.min_replicas == 1);
     CHECK(s.redis.wait_timeout == 1s);
     CHECK(s.query.max_events == 50000);
-    CHECK(s.query.max_candidates == 100000);
+    CHECK(s.query.max_candidates == 20000);
     CHECK(s.query.max_user_id_bytes == 256);
     CHECK(s.query.max_user_id_runs == 16);
     CHECK(s.debug.token.empty());

@@ -228,9 +228,9 @@ struct QuerySection {
     static constexpr std::array meta{
         Meta{.name = "max_events", .default_text = "50000", .env = {"EVENTHISTORY_QUERY_MAX_EVENTS"},
              .help = "Most events in one answer"},
-        Meta{.name = "max_candidates", .default_text = "100000", .env = {"EVENTHISTORY_QUERY_MAX_CANDIDATES"},
-             .help = "Most events a user query examines (those holding the user id's rarest word, and those not yet "
-                     "indexed)"},
+        Meta{.name = "max_candidates", .default_text = "20000", .env = {"EVENTHISTORY_QUERY_MAX_CANDIDATES"},
+             .help = "Most events a user query examines: those holding the user id's rarest word (nats-js-kv: and "
+                     "those its index has not reached; the memory store checks its not yet indexed ones besides)"},
         Meta{.name = "max_user_id_bytes", .default_text = "256", .env = {"EVENTHISTORY_QUERY_MAX_USER_ID_BYTES"},
              .help = "Longest user id"},
         Meta{.name = "max_user_id_runs", .default_text = "16", .env = {"EVENTHISTORY_QUERY_MAX_USER_ID_RUNS"},

@@ -541,8 +541,9 @@ private:
 
     /// The slots that may hold user, each once, by shard: those listed for its rarest token
     /// plus those not yet indexed (a reused slot may be listed for its old tenant too); every
-    /// live one when no token is usable (an id of saturated tokens only). Counted against
-    /// max_candidates before they are copied. Every lock is held only for this.
+    /// live one when no token is usable (an id of saturated tokens only). The listed ones (or
+    /// all) are counted against max_candidates before they are copied; the unindexed ones are
+    /// bounded by the index lag. Every lock is held only for this.
     std::vector<Candidate> candidates(std::string_view user, AnswerBudget& budget) const {
         const auto locks = lock_all_with_index();
         std::vector<std::string_view> runs;
@@ -556,16 +557,16 @@ private:
                     if (shards_[k]->slots[slot].live()) found.push_back({k, slot});
             return found;
         }
-        std::size_t count = 0;
+        std::size_t listed = 0, queued = 0;
         for (const auto& shard : shards_) {
-            count += shard->queued.size();
+            queued += shard->queued.size();
             if (const auto* list = shard->postings.find(*rarest)) {
                 list->prefetch();
-                count += list->size();
+                listed += list->size();
             }
         }
-        budget.examine(count);
-        found.reserve(count);
+        budget.examine(listed);
+        found.reserve(listed + queued);
         for (std::uint32_t k = 0; k < shards_.size(); ++k) {
             for (auto slot : shards_[k]->queued) found.push_back({k, slot});
             if (const auto* list = shards_[k]->postings.find(*rarest))

@@ -7,8 +7,11 @@
 //   - An answer holds at most max_events events and max_bytes bytes as a GetEventsResponse
 //     (the gRPC message limit ocis's clients have: 4 MiB). Beyond: AnswerTooLarge, no
 //     truncation (a cut answer would look complete).
-//   - A user query examines at most max_candidates events (those holding the id's rarest
-//     word run, plus those not yet indexed); beyond: AnswerTooLarge as well.
+//   - A user query examines at most max_candidates events holding the id's rarest word run
+//     (the nats-js-kv store: with those after its index; the memory store checks those not
+//     yet indexed besides, which its index lag bounds); beyond: AnswerTooLarge as well. An
+//     answer of 4 MiB holds ~6,000 reva events: candidates beyond a few times that would not
+//     fit anyway, and each costs a check.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -22,7 +25,7 @@ namespace eh::store {
 struct QueryLimits {
     std::size_t max_events = 50'000;
     std::size_t max_bytes = 4u << 20;
-    std::size_t max_candidates = 100'000;
+    std::size_t max_candidates = 20'000;
     std::size_t max_user_id_bytes = 256;
     std::size_t max_user_id_runs = 16;
 };
