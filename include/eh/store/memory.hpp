@@ -256,7 +256,7 @@ private:
     static constexpr std::size_t query_chunk = 256;
     /// What an index entry costs: its slot number in a list that grows by half, and a share of
     /// the token table. Calibrated with `eh-bench memory` (accounted against resident bytes).
-    static constexpr std::size_t posting_bytes = 8;
+    static constexpr std::size_t posting_bytes = 10;
     /// What a record costs beside its text: its slot, its id and expiry entries (tables at
     /// most 3/4 full), its place in the index queue, the allocator's header of its text.
     static constexpr std::size_t record_overhead = sizeof(Record) + 2 * sizeof(HeapEntry) + 2 * 16 + 4 + 16;
