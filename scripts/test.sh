@@ -2,8 +2,9 @@
 # Builds everything and runs every test: the README's test command, and what CI runs.
 #   1. main build (RelWithDebInfo): unit, integration (real nats-server, gRPC) and install tests
 #   2. unit tests under AddressSanitizer + UBSan
-#   3. the concurrency tests under ThreadSanitizer
-#   4. the libFuzzer targets, 30 s each on the seed corpus (clang)
+#   3. the concurrency tests under ThreadSanitizer: the memory store, and the nats-js-kv and
+#      redis-sentinel stores against real servers
+#   4. the libFuzzer targets, 20 s each on the seed corpus (clang; UBSan findings fail them too)
 # Build trees go to $EH_BUILD_ROOT (default: ./build); ccache keeps rebuilds cheap.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,13 +52,14 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   run_ctest asan "$builds/asan" -L unit -E "install_consume|compile_fail"
 
 echo "== concurrency tests under TSan"
-configure "$builds/tsan" -DEH_SANITIZE=thread -DEH_BUILD_APPS=OFF -DEH_BUILD_EXAMPLES=OFF
-cmake --build "$builds/tsan" -j "$jobs" --target eh-concurrency-tests
+# With the apps' dependencies (cnats, hiredis), but only the concurrency tests are built.
+configure "$builds/tsan" -DEH_SANITIZE=thread -DEH_BUILD_EXAMPLES=OFF
+cmake --build "$builds/tsan" -j "$jobs" --target eh-concurrency-tests eh-integration-store-concurrency
 TSAN_OPTIONS=halt_on_error=1 run_ctest tsan "$builds/tsan" -L concurrency
 
 echo "== fuzzing (libFuzzer, bounded)"
 CXX=clang++ configure "$builds/fuzz" -DEH_BUILD_FUZZ=ON -DEH_BUILD_APPS=OFF -DEH_BUILD_EXAMPLES=OFF
-cmake --build "$builds/fuzz" -j "$jobs" --target eh-fuzz-envelope eh-fuzz-store_event
+cmake --build "$builds/fuzz" -j "$jobs" --target eh-fuzz
 run_ctest fuzz "$builds/fuzz" -L fuzz
 
 echo

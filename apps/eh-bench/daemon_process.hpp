@@ -48,11 +48,11 @@ public:
         : dir_(eh_test::make_temp_dir("eh-bench-daemon")) {
         for (int attempt = 1;; ++attempt) {
             const int grpc = eh_test::free_port(), debug = eh_test::free_port();
+            grpc_addr_ = "127.0.0.1:" + std::to_string(grpc);
             debug_addr_ = "127.0.0.1:" + std::to_string(debug);
-            std::vector<std::string> argv{daemon.string(),     "server",     "--events-endpoint", endpoint,
-                                          "--store-type",      store_type,   "--grpc-addr",
-                                          "127.0.0.1:" + std::to_string(grpc), "--debug-addr", debug_addr_,
-                                          "--log-level",       "warn"};
+            std::vector<std::string> argv{daemon.string(), "server",   "--events-endpoint", endpoint,    "--store-type",
+                                          store_type,      "--grpc-addr", grpc_addr_,       "--debug-addr", debug_addr_,
+                                          "--log-level",   "warn"};
             argv.insert(argv.end(), flags.begin(), flags.end());
             if (process_.start_listening(argv, dir_ / "eventhistoryd.log", {grpc, debug})) return;
             if (attempt == 5 || !process_.port_taken())
@@ -76,6 +76,7 @@ public:
         }
     }
     double metric(std::string_view name) const { return eh_bench::metric(metrics(), name); }
+    const std::string& grpc_addr() const noexcept { return grpc_addr_; }
 
     bool alive() { return process_.alive(); }
     pid_t pid() const { return process_.pid(); }
@@ -85,7 +86,7 @@ public:
 
 private:
     std::filesystem::path dir_;
-    std::string debug_addr_;
+    std::string grpc_addr_, debug_addr_;
     eh_test::ChildProcess process_;
 };
 

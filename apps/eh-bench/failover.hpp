@@ -32,7 +32,9 @@ inline void bench_failover(const std::filesystem::path& daemon, const Workload& 
     using namespace std::chrono_literals;
     eh_test::NatsServer nats;
     eh_test::Publisher(nats.endpoint()).create_stream();
-    eh_test::RedisCluster cluster; // three sentinels: a quorum of two promotes the replica
+    // Three sentinels (a quorum of two promotes a replica) and two replicas: the promoted one
+    // keeps one, which each batch still needs (redis.min_replicas 1).
+    eh_test::RedisCluster cluster({.replicas = 2});
     std::string nodes;
     for (const auto& n : cluster.nodes()) nodes += (nodes.empty() ? "" : ",") + n;
     DaemonProcess d(daemon, nats.endpoint(), "redis-sentinel", {"--store-nodes", nodes});

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -55,13 +56,16 @@ struct DaemonIngest {
 
 /// Starts `eventhistoryd server` (with flags added: consumer name, store nodes, database) on
 /// the backlog, polls /metrics until it acked count events and checks they are stored, stops
-/// it (SIGTERM; a non-zero exit is an error).
+/// it (SIGTERM; a non-zero exit is an error). once_up(grpc address) runs once the daemon
+/// listens.
 inline DaemonIngest daemon_ingest(const std::filesystem::path& daemon, const std::string& endpoint,
                                   std::size_t count, int batch, const std::string& store_type,
-                                  std::vector<std::string> flags) {
+                                  std::vector<std::string> flags,
+                                  const std::function<void(const std::string&)>& once_up = {}) {
     flags.insert(flags.end(), {"--consumer-fetch-batch", std::to_string(batch)});
     const auto t0 = Clock::now();
     DaemonProcess process(daemon, endpoint, store_type, flags);
+    if (once_up) once_up(process.grpc_addr());
     // Acks follow the store's acceptance; the stored gauge (stores that count) must agree.
     DaemonIngest r;
     Clock::time_point first{};

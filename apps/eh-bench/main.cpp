@@ -3,7 +3,8 @@
 // docs/performance.md for the method and the targets (issue 6).
 //   eh-bench publish --url HOST:PORT --count N    publish generated events (demo data, too)
 //   eh-bench ingest | get | user | memory | all   measure; `all` prints one table
-//   eh-bench failover                         redis-sentinel: ingest across a master kill
+//   eh-bench failover                             redis-sentinel: ingest across a master kill
+//   eh-bench hostile                               ingest with and without hostile queries
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "fixtures/nats_server.hpp"
 #include "failover.hpp"
 #include "get_qps.hpp"
+#include "hostile.hpp"
 #include "ingest.hpp"
 #include "memory_use.hpp"
 #include "report.hpp"
@@ -45,26 +47,39 @@ struct Options {
     double seconds = 2;
     std::size_t memory_count = 200'000;
     std::size_t failover_count = 8'000;
+    std::size_t hostile_clients = 2;
+    double hostile_rate = 100;
     std::vector<std::size_t> sizes{10'000, 100'000, 1'000'000};
     std::string csv, plot;
 };
 
-/// Runs the ingest benchmark on --url, or on a nats-server of its own.
-void ingest(const Options& o, eh_bench::Report& report) {
-    std::unique_ptr<eh_test::NatsServer> own;
+/// The workload published on --url, or on a nats-server of its own (kept in `own`); the
+/// daemon's ingest settings on it.
+eh_bench::IngestSetup published(const Options& o, std::unique_ptr<eh_test::NatsServer>& own) {
     std::string endpoint = o.url;
     if (endpoint.empty()) {
         own = std::make_unique<eh_test::NatsServer>();
         endpoint = own->endpoint();
     }
     eh_bench::publish(endpoint, o.workload);
-    eh_bench::bench_ingest({.daemon = o.daemon,
-                            .endpoint = endpoint,
-                            .nats_pid = own ? own->pid() : 0,
-                            .store_type = o.store_type,
-                            .batch = o.batch,
-                            .repeat = o.repeat},
-                           o.workload, report);
+    return {.daemon = o.daemon,
+            .endpoint = endpoint,
+            .nats_pid = own ? own->pid() : 0,
+            .store_type = o.store_type,
+            .batch = o.batch,
+            .repeat = o.repeat};
+}
+
+void ingest(const Options& o, eh_bench::Report& report) {
+    std::unique_ptr<eh_test::NatsServer> own;
+    eh_bench::bench_ingest(published(o, own), o.workload, report);
+}
+
+/// Ingest with and without hostile queries.
+void hostile(const Options& o, eh_bench::Report& report) {
+    std::unique_ptr<eh_test::NatsServer> own;
+    eh_bench::bench_hostile({.ingest = published(o, own), .threads = o.hostile_clients, .rate = o.hostile_rate},
+                            o.workload, report);
 }
 
 void memory(const Options& o, eh_bench::Report& report) {
@@ -154,13 +169,20 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     failover->add_option("--seed", o.workload.seed, "Generator seed")->capture_default_str();
     failover->add_option("--daemon", o.daemon, "eventhistoryd binary")->capture_default_str();
-    auto* all = app.add_subcommand("all", "Everything but failover; one table");
+    auto* hostile_cmd = app.add_subcommand(
+        "hostile", "Daemon ingest rate while clients send hostile queries, against the same ingest without them");
+    workload_flags(hostile_cmd);
+    ingest_flags(hostile_cmd);
+    hostile_cmd->add_option("--clients", o.hostile_clients, "Hostile client threads")->capture_default_str();
+    hostile_cmd->add_option("--rate", o.hostile_rate, "Calls per second of each client (0: as fast as answered)")
+        ->capture_default_str();
+    auto* all = app.add_subcommand("all", "Everything but failover and hostile; one table");
     workload_flags(all);
     ingest_flags(all);
     get_flags(all);
     user_flags(all);
     memory_flags(all);
-    for (auto* cmd : {ingest, get, user, memory_cmd, failover, all}) output_flags(cmd);
+    for (auto* cmd : {ingest, get, user, memory_cmd, failover, hostile_cmd, all}) output_flags(cmd);
 
     CLI11_PARSE(app, argc, argv);
     eh_bench::Report report;
@@ -184,6 +206,7 @@ int main(int argc, char** argv) {
             w.count = o.failover_count;
             eh_bench::bench_failover(o.daemon, w, report);
         }
+        if (*hostile_cmd) ::hostile(o, report);
         finish(o, report);
     } catch (const std::exception& e) {
         std::cerr << "eh-bench: " << e.what() << "\n";

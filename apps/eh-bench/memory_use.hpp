@@ -60,6 +60,13 @@ inline void bench_memory(const Workload& w, Report& report) {
                 .reference = 2 * payload_per_event + 300,
                 .reference_name = "2 x payload + 300",
                 .target = Target{1.0, false}});
+    // What max_bytes counts (store.bytes(): text, slots, id/expiry and index entries) against
+    // what the process really grew by: the bound must not undercount by much.
+    report.add({.figure = "memory: bytes the store counts per event" + at,
+                .value = static_cast<double>(store.bytes()) / n,
+                .unit = "B",
+                .reference = per_event,
+                .reference_name = "RSS per stored event"});
     report.add({.figure = "memory: RSS per stored event vs ocis",
                 .value = per_event,
                 .unit = "B",

@@ -49,6 +49,8 @@ inline eh::transport::NatsOptions nats_options(const eh::config::Settings& s, st
 inline eh::IngestOptions ingest_options(const eh::config::Settings& s) {
     eh::IngestOptions o;
     o.batch = s.consumer.fetch_batch;
+    o.max_refusals = s.consumer.max_refusals;
+    o.decode.max_bytes = s.consumer.max_message_bytes;
     return o;
 }
 

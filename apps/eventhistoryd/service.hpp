@@ -47,18 +47,28 @@ inline int wait_for_stop_signal(const sigset_t& set) {
     return signal;
 }
 
-/// "" when ready, else why not, a line per reason: NATS, the store, the registry.
+/// "" when ready, else why not, a line per reason: NATS, the store, the registry. What failed,
+/// never where: hosts, master and bucket names stay in the log, which has the details.
 template <class History>
 std::string readiness(const History& history, const eh::registry::NatsJsKvRegistrar* registrar) {
     std::string why;
     if constexpr (eh::HasReady<typename History::transport_type>)
-        if (!history.transport().ready())
-            why = "NATS not ready: waiting for " + history.transport().options().connection.endpoints.front() +
-                  " (consumer " + history.transport().consumer() + ")\n";
-    if (why.empty() && !history.ready()) why = "store not ready: " + history.last_store_error() + "\n";
+        if (!history.transport().ready()) why = "NATS not ready: no connection or consumer yet (details in the log)\n";
+    if (why.empty() && !history.ready()) {
+        const std::string store = history.last_store_error();
+        why = "store not ready: " + (store.empty() ? std::string("not reached yet") : store) + " (details in the log)\n";
+    }
     if (registrar)
         if (const std::string problem = registrar->problem(); !problem.empty()) why += "registry: " + problem + "\n";
     return why;
+}
+
+/// ocis's debug settings without a meaning here, said once at start-up.
+inline void note_debug_settings(const eh::config::Settings& s) {
+    if (s.debug.pprof)
+        spdlog::info("debug.pprof is set: Go's pprof does not exist in this C++ service; nothing is served for it");
+    if (s.debug.zpages)
+        spdlog::info("debug.zpages is set: zpages are not available in this service; nothing is served for them");
 }
 
 /// Where events come from, for the start-up line.
@@ -104,10 +114,12 @@ int serve(const eh::config::Settings& settings, std::string_view version, const 
     }
     const Grpc* grpc_ptr = grpc ? &*grpc : nullptr;
     const eh::registry::NatsJsKvRegistrar* registrar_ptr = registrar ? &*registrar : nullptr;
+    note_debug_settings(settings);
     eh::server::DebugHttpServer debug(
         settings.debug.addr,
         {.readiness = [&] { return readiness(history, registrar_ptr); },
-         .metrics = [&] { return render_metrics(history, grpc_ptr, registrar_ptr, version); }});
+         .metrics = [&] { return render_metrics(history, grpc_ptr, registrar_ptr, version); }},
+        {.token = settings.debug.token});
     spdlog::info("eventhistoryd {}: store {}, events {}, gRPC {}, registry {}, debug on {}", version, Store::name,
                  events_description(history),
                  grpc ? "on " + grpc->bound_address() : std::string("disabled"),

@@ -38,7 +38,9 @@ struct Counters {
     counter expired{0};      ///< events older than the TTL on arrival, not stored
     counter malformed{0};    ///< messages that could not be decoded (and were terminated)
     counter id_fallbacks{0}; ///< events without Metadata.eventid, stored under the envelope ID
-    counter store_errors{0}; ///< batches the store refused
+    counter store_errors{0}; ///< store writes that failed (transient: the messages were NAKed)
+    counter refused{0};      ///< events the store refused max_refusals times (terminated)
+    counter evicted{0};      ///< events a bounded store evicted to make room
     counter acks{0}, naks{0}, terms{0};
     counter batches{0};
     LatencyHistogram batch_latency; ///< fetch-to-ack time of each batch that reached the store

@@ -136,7 +136,8 @@ TEST_CASE("daemon: started while NATS is down, it waits (not ready), then become
     Daemon d(nats.endpoint());
     CHECK(d.status("/healthz") == 200);
     CHECK(d.status("/readyz") == 503);
-    CHECK(d.body("/readyz").find(nats.endpoint()) != std::string::npos);
+    CHECK(d.body("/readyz").find("NATS not ready") != std::string::npos);
+    CHECK(d.body("/readyz").find(nats.endpoint()) == std::string::npos); // where is for the log only
     std::this_thread::sleep_for(2s); // it keeps waiting instead of exiting
     CHECK(d.status("/healthz") == 200);
 
@@ -207,4 +208,22 @@ TEST_CASE("daemon: NATS over TLS, the server verified with the configured root C
     REQUIRE(eh_test::eventually([&] { return distrusting.log().find("no connection to") != std::string::npos; }, patience));
     CHECK(distrusting.status("/readyz") == 503);
     CHECK(distrusting.status("/healthz") == 200);
+}
+
+TEST_CASE("daemon: a token in the NATS URL and the debug token stay out of the log and /readyz; /metrics needs "
+          "the debug token; pprof and zpages are accepted and said to do nothing") {
+    NatsServer nats(/*start_now=*/true, {"--auth", "s3cr3t-nats-token"});
+    Daemon d("nats://s3cr3t-nats-token@" + nats.endpoint(),
+             {"--debug-token", "dbg-t0ken", "--debug-pprof", "--debug-zpages"});
+    REQUIRE(eh_test::eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
+    CHECK(d.status("/healthz") == 200);
+    CHECK(d.status("/metrics") == 401);
+    CHECK(eh::server::http_get(d.debug_addr(), "/metrics", 2s, "dbg-t0ken").body.find("eventhistory_acks_total") !=
+          std::string::npos);
+    const std::string log = d.log();
+    CHECK(log.find("s3cr3t-nats-token") == std::string::npos);
+    CHECK(log.find("dbg-t0ken") == std::string::npos);
+    CHECK(log.find("nats://***@" + nats.endpoint()) != std::string::npos); // said where, without the token
+    CHECK(log.find("debug.pprof is set") != std::string::npos);
+    CHECK(log.find("debug.zpages is set") != std::string::npos);
 }

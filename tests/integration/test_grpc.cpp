@@ -50,9 +50,11 @@ namespace {
 
 eh::Timestamp now() { return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now()); }
 
-/// Timestamps from now on: the memory store's TTL counts from them.
+/// Timestamps from an hour ago on (none in the future, which a store would clamp to the
+/// write): the memory store's TTL counts from them.
 eh::testing::EventGenerator generator(bool exotic_user_ids = false) {
-    return eh::testing::EventGenerator({.seed = 7, .users = 30, .exotic_user_ids = exotic_user_ids, .start = now()});
+    return eh::testing::EventGenerator(
+        {.seed = 7, .users = 30, .exotic_user_ids = exotic_user_ids, .start = now() - std::chrono::hours{1}});
 }
 
 /// An event with a payload of our choosing, in the envelope the generator would publish.
@@ -300,7 +302,7 @@ TEST_CASE("GetEventsForUser equals a reference scan ordered by timestamp, also f
 
     // The generated users (uuids, e-mail-like ids, ids full of regex metacharacters), then probes.
     std::vector<std::string> users = gen.users();
-    users.insert(users.end(), {".*", "example.com", gen.users()[0].substr(0, 8), "nobody"});
+    users.insert(users.end(), {".*x", "example.com", gen.users()[0].substr(0, 8), "nobody"}); // ".*" alone: refused
     for (std::size_t i = 0; i < users.size(); ++i) {
         const std::string& user = users[i];
         CAPTURE(user);
@@ -348,6 +350,29 @@ TEST_CASE("GetEventsForUser with an empty userID is INVALID_ARGUMENT") {
     const auto a = get_events_for_user(*stub, "");
     CHECK(a.status.error_code() == StatusCode::INVALID_ARGUMENT);
     CHECK(a.status.error_message() == "GetEventsForUser needs a non-empty userID");
+}
+
+TEST_CASE("GetEventsForUser: a user id beyond its bounds is INVALID_ARGUMENT; an answer beyond the limits "
+          "RESOURCE_EXHAUSTED naming the limit") {
+    Served served({}, eh::store::MemoryStore({.limits = {.max_events = 5, .max_user_id_bytes = 100}}));
+    auto gen = generator();
+    auto events = served.feed(gen, 200);
+    auto stub = served.stub();
+    for (const std::string& user : std::vector<std::string>{":", "-", std::string(101, 'a')}) {
+        CAPTURE(user);
+        const auto a = get_events_for_user(*stub, user);
+        CHECK(a.status.error_code() == StatusCode::INVALID_ARGUMENT);
+        CHECK(a.status.error_message().find("user id") != std::string::npos);
+    }
+    // "opaque_id" is in every event.
+    const auto many = get_events_for_user(*stub, "opaque_id");
+    CHECK(many.status.error_code() == StatusCode::RESOURCE_EXHAUSTED);
+    CHECK(many.status.error_message().find("max_events") != std::string::npos);
+    std::vector<std::string> ids;
+    for (const auto& e : events) ids.push_back(e.id);
+    const auto by_id = get_events(*stub, ids);
+    CHECK(by_id.status.error_code() == StatusCode::RESOURCE_EXHAUSTED);
+    check_same(get_events(*stub, {ids[0], ids[1]}), {events[0], events[1]});
 }
 
 TEST_CASE("an oversize request is refused by the message size limit and the server keeps serving") {

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -17,6 +19,7 @@
 #include "eh/codec/ocis_store_event.hpp"
 #include "eh/concepts.hpp"
 #include "eh/index/match.hpp"
+#include "eh/index/tokens.hpp"
 #include "eh/store/nats_kv.hpp"
 #include "eh/testing/generator.hpp"
 #include "fixtures/certs.hpp"
@@ -75,6 +78,19 @@ eh::PutStats put_in_batches(Store& store, const std::vector<Event>& events, std:
         total += store.put(std::span(events).subspan(i, std::min(batch, events.size() - i)), codec);
     return total;
 }
+
+/// A file with this text, removed with it.
+class TempFile {
+public:
+    explicit TempFile(const std::string& text) : dir_(eh_test::make_temp_dir("eh-conf")) {
+        std::ofstream(dir_ / "file") << text;
+    }
+    ~TempFile() { std::filesystem::remove_all(dir_); }
+    std::string path() const { return (dir_ / "file").string(); }
+
+private:
+    std::filesystem::path dir_;
+};
 
 /// A plain connection, for reading and writing as another NATS client would.
 struct Connection {
@@ -276,7 +292,7 @@ TEST_CASE("nats-js-kv: an indexer killed mid-range is taken over after its lease
     std::vector<kv::Request> trace{{names.progress(), kv::Progress::pending_message(1, 300, "killed", 0), 0}};
     std::set<std::pair<eh::index::Token, std::uint64_t>> want;
     std::size_t n = 0;
-    range.for_each_partition([&](unsigned k, const std::string& body) {
+    range.for_each_partition(std::size_t{1} << 20, [&](unsigned k, const std::string& body) {
         kv::for_each_posting(body, [&](eh::index::Token t, std::uint64_t seq) { want.emplace(t, seq); });
         if (n++ % 2 == 0) trace.push_back({names.partition(k), body, {}, {{kv::range_header, kv::range_name(1, 300)}}});
     });
@@ -341,6 +357,12 @@ TEST_CASE("nats-js-kv: find_by_user equals the reference scan (5,000 events, exo
         std::size_t nonempty = 0;
         for (const auto& q : queries) {
             CAPTURE(q);
+            std::size_t runs = 0;
+            eh::index::for_each_word_run(q, [&](std::string_view) { ++runs; });
+            if (runs == 0) { // no word character: it would match nearly everything
+                CHECK_THROWS_AS(store.find_by_user(q, codec), eh::InvalidQuery);
+                continue;
+            }
             const auto got = store.find_by_user(q, codec);
             const auto want = scan(events, q);
             CHECK(ids_of(got) == want); // generated timestamps rise with the events' order
@@ -356,6 +378,74 @@ TEST_CASE("nats-js-kv: find_by_user equals the reference scan (5,000 events, exo
         for (int i = 0; i < 100; ++i) ids.push_back(events[rng() % events.size()].id);
         CHECK(ids_of(store.get(ids, codec)) == ids);
     }
+}
+
+TEST_CASE("nats-js-kv: an id that cannot be a KV key is refused alone, before anything is sent; reads skip it; "
+          "the connection stays up") {
+    NatsServer nats;
+    Store store = make_store(nats);
+    auto events = generate(20);
+    Event huge_id = events[0];
+    huge_id.id = std::string(3000, 'A'); // base32: ~4.8 KB, beyond the server's 4 KiB control line
+    std::vector<Event> batch(events.begin() + 1, events.end());
+    batch.insert(batch.begin() + 5, huge_id);
+    CHECK_THROWS_WITH_AS(store.put(batch, codec), doctest::Contains("cannot be a NATS KV key"), eh::StoreRefusal);
+    CHECK(last_record(nats) == 0); // refused before anything was written
+    // Reads of such ids, again and again: skipped, and the store keeps its connection.
+    for (int i = 0; i < 20; ++i) {
+        std::vector<std::string> ids{std::string(3000, 'A'), "", std::string(700, 'x')};
+        CHECK(store.get(ids, codec).empty());
+    }
+    CHECK(store.ready());
+    CHECK(put_in_batches(store, std::vector<Event>(events.begin() + 1, events.end())).stored == 19);
+    std::vector<std::string> ids{events[1].id, std::string(3000, 'A'), events[2].id};
+    CHECK(ids_of(store.get(ids, codec)) == std::vector<std::string>{events[1].id, events[2].id});
+}
+
+TEST_CASE("nats-js-kv: a record larger than the server takes is refused alone (StoreRefusal), not retried as an outage") {
+    NatsServer nats;
+    Store store = make_store(nats);
+    auto events = generate(3);
+    events[1].payload = R"({"blob":")" + std::string(600 * 1024, 'x') + R"("})"; // > 1 MiB after two base64s
+    CHECK_THROWS_WITH_AS(store.put(events, codec), doctest::Contains("more than the NATS server takes"),
+                         eh::StoreRefusal);
+    CHECK(store.ready());
+    CHECK(store.put(std::span(events).first(1), codec).stored == 1);
+}
+
+TEST_CASE("nats-js-kv: queries stop at their limits; a user id beyond its bounds is refused") {
+    NatsServer nats;
+    eh::store::NatsKvOptions o;
+    o.connection.endpoints = {nats.endpoint()};
+    o.limits = {.max_events = 50, .max_candidates = 400};
+    Store store(o);
+    REQUIRE(eventually([&] { return store.get(std::vector<std::string>{}, codec).empty() && store.ready(); }, patience));
+    std::vector<std::string> users;
+    const auto events = generate(1000, &users, 3);
+    REQUIRE(put_in_batches(store, events).stored == 1000);
+    // Before the index has them: the records after it are candidates, more than 400.
+    CHECK_THROWS_WITH_AS(store.find_by_user(users[0], codec), doctest::Contains("max_candidates"), eh::AnswerTooLarge);
+    wait_indexed(nats);
+    CHECK(ids_of(store.find_by_user(users[0], codec)) == scan(events, users[0])); // a rare run: answered
+    // A run in every event: too many candidates, not every record read.
+    CHECK_THROWS_WITH_AS(store.find_by_user("opaque_id", codec), doctest::Contains("max_candidates"),
+                         eh::AnswerTooLarge);
+    std::vector<std::string> ids = ids_of(events);
+    CHECK_THROWS_WITH_AS(store.get(ids, codec), doctest::Contains("max_events"), eh::AnswerTooLarge);
+    CHECK(store.get(std::span(ids).first(50), codec).size() == 50);
+    CHECK_THROWS_AS(store.find_by_user(":", codec), eh::InvalidQuery);
+    CHECK_THROWS_AS(store.find_by_user(std::string(300, 'a'), codec), eh::InvalidQuery);
+}
+
+TEST_CASE("nats-js-kv: index partition messages larger than the server's max payload are split, not retried forever") {
+    TempFile conf("max_payload: 8192\n");
+    NatsServer nats(/*start_now=*/true, {"-c", conf.path()});
+    Store store = make_store(nats);
+    std::vector<std::string> users;
+    const auto events = generate(2000, &users, 13); // common tokens: ~8 KB of postings each per range
+    REQUIRE(put_in_batches(store, events, 100).stored == 2000);
+    check_once(wait_indexed(nats)); // the indexer got through
+    for (std::size_t u = 0; u < 5; ++u) CHECK(ids_of(store.find_by_user(users[u], codec)) == scan(events, users[u]));
 }
 
 // --- The real daemon, `--store-type nats-js-kv` on the events NATS (no store nodes) ----------
@@ -489,6 +579,32 @@ TEST_CASE("nats-js-kv daemon: store nodes of its own over TLS (OCIS_PERSISTENT_S
     REQUIRE(distrusting.wait_metric_at_least("eventhistory_store_errors_total", 1, patience));
     CHECK(distrusting.metric("eventhistory_acks_total") == 0);
     CHECK(distrusting.body("/readyz").find("store not ready") != std::string::npos);
+}
+
+TEST_CASE("nats-js-kv daemon: one event too large for a record among 300: the 300 are stored, it is terminated "
+          "with a log line") {
+    NatsServer nats;
+    Publisher pub(nats.endpoint());
+    pub.create_stream();
+    const Published p = publishable(300, 41);
+    eh::testing::EventGenerator gen({.seed = 42, .start = eh::SystemClock{}.now() - 1h});
+    const Event big{.id = "too-big-for-a-record", .type = "events.X",
+                    .payload = R"({"blob":")" + std::string(600 * 1024, 'x') + R"("})",
+                    .timestamp = eh::SystemClock{}.now() - 1h};
+    std::vector<std::string> bodies;
+    for (const auto& e : p.events) bodies.push_back(e.envelope);
+    bodies.insert(bodies.begin() + 150, gen.envelope(big, "micro-big")); // stream sequence 151
+    pub.publish_all(bodies);
+    auto flags = kv_flags;
+    flags.insert(flags.end(), {"--consumer-max-refusals", "2"});
+    Daemon d(nats.endpoint(), flags);
+    REQUIRE(eventually([&] { return retrievable(d, p) == p.events.size(); }, patience, 200ms));
+    REQUIRE(d.wait_metric_at_least("eventhistory_events_refused_total", 1, patience));
+    CHECK(d.metric("eventhistory_events_refused_total") == 1);
+    const std::string log = d.log();
+    CHECK(log.find("terminated message at stream sequence 151") != std::string::npos);
+    CHECK(log.find("too-big-for-a-record") != std::string::npos);
+    check_users(d, p);
 }
 
 // --- 100k records: what holds at that size. The speed figures are eh-bench's -----------------

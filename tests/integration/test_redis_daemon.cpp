@@ -152,7 +152,8 @@ TEST_CASE("daemon redis-sentinel: Redis down for 10 s: /readyz 503, no ack meanw
 TEST_CASE("daemon redis-sentinel: kill -9 of the master under continuous publishing: 0 lost") {
     // How long ingest pauses is a figure of `eh-bench failover`; here: nothing lost, the
     // failover noticed (batches NAKed), ready again afterwards.
-    RedisCluster cluster;
+    // Two replicas: the promoted one keeps one, which each batch still needs (min_replicas 1).
+    RedisCluster cluster({.replicas = 2});
     Rig rig(cluster);
     const Published p = generate(5000, 64);
     Daemon d = rig.daemon("fo:");
@@ -166,4 +167,26 @@ TEST_CASE("daemon redis-sentinel: kill -9 of the master under continuous publish
     CHECK(all_retrievable(d, p)); // 0 lost
     CHECK(d.metric("eventhistory_naks_total") > 0); // the failover was noticed, not slept through
     CHECK(eventually([&] { return d.status("/readyz") == 200; }, patience, 50ms));
+}
+
+TEST_CASE("daemon redis-sentinel: too few replicas: /readyz 503 saying so (no hosts), batches NAKed, none acked; "
+          "with the requirement lowered everything is stored") {
+    RedisCluster lonely({.replicas = 0, .sentinels = 1});
+    Rig rig(lonely);
+    const Published p = generate(50, 31);
+    {
+        Daemon d = rig.daemon("lonely:");
+        std::vector<std::string> bodies;
+        for (const auto& e : p.events) bodies.push_back(e.envelope);
+        rig.pub.publish_all(bodies);
+        REQUIRE(d.wait_metric_at_least("eventhistory_naks_total", 50, patience));
+        CHECK(d.metric("eventhistory_acks_total") == 0);
+        CHECK(d.status("/readyz") == 503);
+        const std::string why = d.body("/readyz");
+        CHECK(why.find("fewer Redis replicas than required (1") != std::string::npos);
+        CHECK(why.find("127.0.0.1") == std::string::npos);
+        CHECK(why.find(std::string(RedisCluster::master_name)) == std::string::npos);
+    }
+    Daemon d = rig.daemon("lonely:", {"--redis-min-replicas", "0"});
+    CHECK(all_retrievable(d, p));
 }

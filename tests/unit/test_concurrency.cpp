@@ -1,12 +1,13 @@
 // Concurrent ingest and queries on the memory store (CI runs this under ThreadSanitizer).
 #include <doctest/doctest.h>
 
-#include <atomic>
+#include <functional>
 #include <thread>
 #include <vector>
 
 #include "eh/event_history.hpp"
 #include "eh/store/memory.hpp"
+#include "eh/testing/concurrent_load.hpp"
 #include "eh/testing/generator.hpp"
 #include "eh/testing/scripted_transport.hpp"
 
@@ -16,56 +17,29 @@ using eh::testing::ScriptedTransport;
 namespace {
 /// Ingest, queries and (with_maintainer) a thread calling maintain(), all at once.
 void ingest_and_query(bool with_maintainer, std::size_t index_lag) {
-    constexpr int total = 4000;
-    eh::testing::EventGenerator gen({.seed = 5, .users = 20, .start = eh::SystemClock{}.now()});
+    constexpr std::size_t total = 4000;
+    eh::testing::EventGenerator gen({.seed = 5, .users = 20, .start = eh::SystemClock{}.now() - 1h});
     std::vector<eh::testing::GeneratedEvent> events;
-    for (int i = 0; i < total; ++i) events.push_back(gen.next());
+    for (std::size_t i = 0; i < total; ++i) events.push_back(gen.next());
 
     eh::EventHistory<ScriptedTransport, eh::store::MemoryStore> h(
         ScriptedTransport{}, eh::store::MemoryStore({.max_events = 3000, .index_lag = index_lag}), {},
         {.batch = 64, .fetch_wait = 1ms});
-    std::stop_source stop;
-    std::jthread ingest([&] { h.run(stop.get_token()); });
-    std::jthread publisher([&] {
-        for (const auto& e : events) h.transport().publish(e.envelope);
-    });
-
-    std::atomic<bool> done{false};
-    std::atomic<std::size_t> answers{0};
-    std::vector<std::jthread> readers;
-    for (int r = 0; r < 3; ++r)
-        readers.emplace_back([&, r] {
-            // Until done, and once more after: each reader queries the full store at least once,
-            // however the threads were scheduled.
-            std::size_t i = static_cast<std::size_t>(r);
-            for (bool last = false; !last; ++i) {
-                last = done;
-                std::vector<std::string> ids{events[i % total].event.id, events[(i * 7) % total].event.id};
-                for (const auto& e : h.get_events(ids)) CHECK_FALSE(e.payload.empty());
-                answers += h.get_events_for_user(gen.users()[i % gen.users().size()]).size();
+    std::function<void(std::stop_token)> maintainer;
+    if (with_maintainer)
+        maintainer = [&](std::stop_token stop) {
+            while (!stop.stop_requested()) {
+                h.store().maintain();
+                std::this_thread::sleep_for(1ms);
             }
-        });
-    std::jthread maintainer([&] {
-        while (with_maintainer && !done) {
-            h.store().maintain();
-            std::this_thread::sleep_for(1ms);
-        }
-    });
-
-    publisher.join();
-    for (auto deadline = std::chrono::steady_clock::now() + 60s;
-         h.counters().acks < static_cast<std::uint64_t>(total) && std::chrono::steady_clock::now() < deadline;)
-        std::this_thread::sleep_for(1ms);
-    done = true;
-    stop.request_stop();
-    ingest.join();
-    readers.clear();
-    maintainer.join();
+        };
+    const auto load = eh::testing::ingest_while_querying(h, events, gen.users(), 3, 60s, maintainer);
 
     CHECK(h.counters().acks == total);
     CHECK(h.counters().stored == total);
     CHECK(h.store().size() <= 3000);
-    CHECK(answers > 0);
+    CHECK(load.answers > 0);
+    CHECK(load.empty_payloads == 0);
 }
 } // namespace
 

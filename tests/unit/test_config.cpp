@@ -189,6 +189,17 @@ TEST_CASE("defaults: ocis's where it has one, ours otherwise") {
     CHECK_FALSE(s.log.pretty);
     CHECK_FALSE(s.log.color);
     CHECK(s.log.file.empty());
+    CHECK(s.consumer.max_message_bytes == 8u << 20);
+    CHECK(s.consumer.max_refusals == 3);
+    CHECK(s.redis.min_replicas == 1);
+    CHECK(s.redis.wait_timeout == 1s);
+    CHECK(s.query.max_events == 50000);
+    CHECK(s.query.max_candidates == 20000);
+    CHECK(s.query.max_user_id_bytes == 256);
+    CHECK(s.query.max_user_id_runs == 16);
+    CHECK(s.debug.token.empty());
+    CHECK_FALSE(s.debug.pprof);
+    CHECK_FALSE(s.debug.zpages);
 }
 
 TEST_CASE("priority: defaults < YAML < environment < flags") {
@@ -239,7 +250,10 @@ TEST_CASE("environment: every interop.md variable name is read") {
         // OpenCloud's names for ocis's.
         "OC_EVENTS_ENDPOINT",                  "OC_PERSISTENT_STORE",
         "OC_INSECURE",                         "OC_GRPC_TLS_ENABLED",
-        "OC_LOG_FILE"};
+        "OC_LOG_FILE",
+        // The debug server as in newer ocis releases.
+        "EVENTHISTORY_DEBUG_TOKEN",            "EVENTHISTORY_DEBUG_PPROF",
+        "EVENTHISTORY_DEBUG_ZPAGES"};
     std::set<std::string> defined;
     cfg::for_each_field([&](const cfg::Field& f) {
         for (const auto& name : cfg::env_names(f.meta)) defined.insert(name);
@@ -458,6 +472,11 @@ TEST_CASE("validation: one clear line per problem, naming where the value came f
           "--grpc-max-message-bytes: must be between 1 and 2147483647, not 4294967296");
     CHECK(error_of({"--store-ttl", "-1h"}) == "--store-ttl: must be positive, not -1h0m0s");
     CHECK(error_of({"--consumer-ack-wait", "0"}) == "--consumer-ack-wait: must be positive, not 0s");
+    CHECK(error_of({"--redis-wait-timeout", "500us"}) == "--redis-wait-timeout: must be at least 1ms, not 500\u00b5s");
+    CHECK(error_of({}, {{"EVENTHISTORY_QUERY_MAX_EVENTS", "0"}}) ==
+          "EVENTHISTORY_QUERY_MAX_EVENTS: must be at least 1, not 0");
+    CHECK(error_of({"--consumer-max-refusals", "0"}) == "--consumer-max-refusals: must be at least 1, not 0");
+    CHECK(load({"--redis-min-replicas", "0"}).redis.min_replicas == 0); // an operator's explicit choice
     CHECK(error_of({"--grpc-max-in-flight", "0"}) == "--grpc-max-in-flight: must be at least 1, not 0");
 }
 
@@ -513,26 +532,6 @@ TEST_CASE("store settings: what every store policy is made from") {
     CHECK(st.replicas == 3);
     CHECK(st.max_events == 5);
     CHECK(st.max_bytes == 6);
-    CHECK_FALSE(st.tls.enable);
-
-    // Without nodes of its own nats-js-kv uses the events connection with its TLS, unless the
-    // store has TLS settings of its own; with nodes of its own, its own.
-    TempDir dir;
-    const std::string ca = dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
-    const Vars events_tls{{"OCIS_EVENTS_ENABLE_TLS", "true"}, {"OCIS_EVENTS_TLS_ROOT_CA_CERTIFICATE", ca}};
-    auto store_of = [](const cfg::Settings& x) { return cfg::to_store_settings(x); };
-    auto shared = store_of(load({"--store-type", "nats-js-kv"}, events_tls));
-    CHECK(shared.tls.enable);
-    CHECK(shared.tls.root_ca_file == ca);
-    auto own = store_of(load({"--store-type", "nats-js-kv", "--store-nodes", "kv:4222"},
-                             {{"OCIS_PERSISTENT_STORE_ENABLE_TLS", "true"},
-                              {"OCIS_PERSISTENT_STORE_TLS_INSECURE", "true"},
-                              {"OCIS_PERSISTENT_STORE_TLS_ROOT_CA_CERTIFICATE", ca}}));
-    CHECK(own.nodes == std::vector<std::string>{"kv:4222"});
-    CHECK(own.tls.enable);
-    CHECK(own.tls.insecure);
-    CHECK(own.tls.root_ca_file == ca);
-    CHECK_FALSE(store_of(load({"--store-type", "nats-js-kv", "--store-nodes", "kv:4222"}, events_tls)).tls.enable);
 }
 
 TEST_CASE("summary: every setting on one line, secrets masked") {
@@ -545,6 +544,15 @@ TEST_CASE("summary: every setting on one line, secrets masked") {
     CHECK(line.find("consumer.deliver_policy=new") != std::string::npos);
     CHECK(line.find("log.level=info") != std::string::npos);
     CHECK(line.find('\n') == std::string::npos);
+
+    // A token in a URL, or the debug token, never shows.
+    const std::string with_token = cfg::summary(load({"--events-endpoint", "nats://s3cr3t@n1:4222,tls://u:pw@n2:4222",
+                                                      "--debug-token", "dbg-t0ken"}));
+    CHECK(with_token.find("s3cr3t") == std::string::npos);
+    CHECK(with_token.find("pw@") == std::string::npos);
+    CHECK(with_token.find("dbg-t0ken") == std::string::npos);
+    CHECK(with_token.find("events.endpoint=nats://***@n1:4222,tls://***@n2:4222 ") != std::string::npos);
+    CHECK(with_token.find("debug.token=*** ") != std::string::npos);
 }
 
 TEST_CASE("docs: docs/configuration.md is generated from the definition and committed up to date") {

@@ -177,6 +177,27 @@ TEST_CASE("rfc3339: Go's forms, any offset, fractions up to nanoseconds") {
     CHECK(format(*t, -270) == "2024-05-03T03:41:12-04:30");
 }
 
+TEST_CASE("rfc3339: years beyond int64 nanoseconds are clamped, not overflowed; Go's zero time means none given") {
+    using eh::detail::rfc3339::parse;
+    CHECK(parse("0001-01-01T00:00:00Z") == eh::Timestamp::min());
+    CHECK(parse("1677-09-21T00:12:42Z") == eh::Timestamp::min()); // a second before the first that fits
+    CHECK(parse("9999-12-31T23:59:59.999999999Z") == eh::Timestamp::max());
+    CHECK(parse("2262-04-12T00:00:00Z") == eh::Timestamp::max());
+    CHECK(parse("1700-01-01T00:00:00Z") > eh::Timestamp::min()); // still in range: exact
+    CHECK(parse("1700-01-01T00:00:00Z") < *parse("1700-01-01T00:00:01Z"));
+    CHECK(parse("2262-04-11T00:00:00Z") < eh::Timestamp::max());
+
+    eh::Event e;
+    const auto with_time = [](std::string_view t) {
+        return std::string(R"({"ID":"m","Metadata":{"eventid":"e"},"Payload":"e30=","Timestamp":")") + std::string(t) +
+               "\"}";
+    };
+    REQUIRE(decode_envelope(with_time("0001-01-01T00:00:00Z"), e) == DecodeError::ok);
+    CHECK(e.timestamp == eh::Timestamp{}); // as if the publisher sent none: it lives from its arrival
+    REQUIRE(decode_envelope(with_time("3000-01-01T00:00:00Z"), e) == DecodeError::ok);
+    CHECK(e.timestamp == eh::Timestamp::max()); // the far future: every store clamps it to the arrival
+}
+
 TEST_CASE("base64: standard alphabet with padding, strict like Go's StdEncoding") {
     using namespace eh::detail;
     for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xff\xfe\x00?>"}) {

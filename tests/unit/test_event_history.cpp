@@ -1,10 +1,15 @@
 // EventHistory<Transport, Store, Codec> with the mock policies of eh/testing/.
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "broken_policies.hpp"
 #include "eh/event_history.hpp"
@@ -31,7 +36,8 @@ static_assert(!eh::Codec<broken::Codec>);
 
 template <class Store = Memory>
 struct Fixture {
-    eh::testing::ManualClock clock{eh::Timestamp{std::chrono::seconds{1'764'306'870}}};
+    // An hour after the generator's first event: the events are not in the future.
+    eh::testing::ManualClock clock{eh::Timestamp{std::chrono::seconds{1'764'306'870 + 3600}}};
     eh::testing::EventGenerator gen{{.seed = 11, .users = 10}};
     std::vector<eh::testing::GeneratedEvent> published;
 
@@ -47,6 +53,52 @@ struct Fixture {
         return out;
     }
 };
+
+/// A memory store that refuses (eh::StoreRefusal) every batch holding one of the ids in
+/// `refused`, as a store does with a record it cannot hold.
+struct RefusingStore {
+    Memory inner;
+    std::set<std::string> refused;
+    std::size_t puts = 0;
+
+    template <class Codec>
+    eh::PutStats put(std::span<const eh::Event> batch, const Codec& codec) {
+        ++puts;
+        for (const auto& e : batch)
+            if (refused.contains(e.id)) throw eh::StoreRefusal("the record of " + e.id + " is too large for the store");
+        return inner.put(batch, codec);
+    }
+    template <class Codec>
+    std::vector<eh::Event> get(std::span<const std::string> ids, const Codec& codec) {
+        return inner.get(ids, codec);
+    }
+    template <class Codec>
+    std::vector<eh::Event> find_by_user(std::string_view user, const Codec& codec) {
+        return inner.find_by_user(user, codec);
+    }
+};
+
+/// What spdlog's default logger writes while this lives.
+class CapturedLog {
+public:
+    CapturedLog() : previous_(spdlog::default_logger()) {
+        spdlog::set_default_logger(
+            std::make_shared<spdlog::logger>("captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)));
+    }
+    ~CapturedLog() { spdlog::set_default_logger(previous_); }
+    std::string text() const { return out_.str(); }
+
+private:
+    std::ostringstream out_;
+    std::shared_ptr<spdlog::logger> previous_;
+};
+
+/// Ingests until nothing is left to fetch (NAKed messages come back at once here).
+template <class H>
+void drain(H& h) {
+    for (int i = 0; i < 1000 && (h.ingest_once() > 0 || h.transport().pending() > 0); ++i) {
+    }
+}
 } // namespace
 
 TEST_CASE("ingest: a batch is decoded, stored, then every message acked") {
@@ -98,7 +150,7 @@ TEST_CASE("ingest: if the store fails, nothing of the batch is acked; it is NAKe
     CHECK(h.transport().naked().size() == 10);
     CHECK(h.transport().last_nak_delay() == 100ms);
     CHECK(h.counters().store_errors == 1);
-    CHECK(h.last_store_error().find("failing on purpose") != std::string::npos);
+    CHECK(h.last_store_error() == "the store is unavailable"); // what /readyz may say: no hosts
     h.ingest_once();
     CHECK(h.transport().last_nak_delay() == 200ms);
     h.ingest_once();
@@ -202,4 +254,74 @@ TEST_CASE("run: after a failed store write the loop pauses for the NAK delay ins
     CHECK(h.counters().store_errors >= 1);
     CHECK(h.counters().store_errors <= static_cast<std::uint64_t>(outage / 100ms) + 1);
     CHECK(h.counters().acks == 5);
+}
+
+TEST_CASE("ingest: an event the store refuses is isolated; the rest of its batch is stored, it is terminated after "
+          "max_refusals tries with a log line and a count") {
+    CapturedLog log;
+    Fixture<RefusingStore> f;
+    eh::EventHistory<ScriptedTransport, RefusingStore> h(ScriptedTransport{/*redeliver_naks=*/true},
+                                                         RefusingStore{Memory({}, f.clock)}, {},
+                                                         {.batch = 256, .max_refusals = 3});
+    f.publish(h, 300);
+    const std::string poison = f.published[100].event.id; // stream sequence 101
+    h.store().refused.insert(poison);
+    drain(h);
+    CHECK(h.transport().acked().size() == 299);
+    CHECK(h.counters().stored == 299);
+    CHECK(h.transport().termed() == std::vector<std::uint64_t>{101});
+    CHECK(h.transport().naked() == std::vector<std::uint64_t>{101, 101}); // tried three times in all
+    CHECK(h.counters().refused == 1);
+    CHECK(h.counters().store_errors == 0); // not an outage
+    // The halving finds it in ~2 log2(256) writes, not one per event.
+    CHECK(h.store().puts < 3 * 2 * 9 + 2);
+    const std::string text = log.text();
+    CHECK(text.find("stream sequence 101") != std::string::npos);
+    CHECK(text.find(poison) != std::string::npos);
+    CHECK(text.find("too large for the store") != std::string::npos);
+    auto ids = f.ids();
+    CHECK(h.get_events(ids).size() == 299);
+}
+
+TEST_CASE("ingest: a store that is down is retried without limit: nothing is terminated, whatever the tries") {
+    Fixture<Failing> f;
+    eh::EventHistory<ScriptedTransport, Failing> h(ScriptedTransport{/*redeliver_naks=*/true},
+                                                   Failing(Memory({}, f.clock)), {}, {.max_refusals = 2});
+    f.publish(h, 20);
+    h.store().fail();
+    for (int i = 0; i < 10; ++i) h.ingest_once();
+    CHECK(h.transport().termed().empty());
+    CHECK(h.transport().acked().empty());
+    CHECK(h.counters().store_errors == 10);
+    h.store().fail(false);
+    drain(h);
+    CHECK(h.transport().acked().size() == 20);
+    CHECK(h.transport().termed().empty());
+}
+
+TEST_CASE("ingest: a malformed message is terminated with a log line naming its stream sequence and why") {
+    CapturedLog log;
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({}, f.clock), {},
+                                                  {.decode = {.max_bytes = 4000}});
+    f.publish(h, 1);                                       // seq 1
+    h.transport().publish("garbage");                      // seq 2
+    h.transport().publish(R"({"ID":"big","Payload":")" + std::string(8000, 'A') + "\"}"); // seq 3: over 4000 bytes
+    h.ingest_once();
+    CHECK(h.transport().termed() == std::vector<std::uint64_t>{2, 3});
+    const std::string text = log.text();
+    CHECK(text.find("stream sequence 2 (7 bytes): not JSON") != std::string::npos);
+    CHECK(text.find("stream sequence 3") != std::string::npos);
+    CHECK(text.find("message too large") != std::string::npos);
+}
+
+TEST_CASE("ingest: the events a bounded store evicts are counted and logged") {
+    CapturedLog log;
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({.max_events = 10, .shards = 1}, f.clock));
+    f.publish(h, 30);
+    drain(h);
+    CHECK(h.counters().stored == 30);
+    CHECK(h.counters().evicted == 20);
+    CHECK(log.text().find("20 events evicted") != std::string::npos);
 }

@@ -102,13 +102,19 @@ std::vector<eh::Event> reference_scan(const std::vector<eh::Event>& all, std::st
 
 TEST_CASE("property: memory store user index == reference scan, 10,000 events, >= 200 queries") {
     eh::testing::EventGenerator gen({.seed = 42, .users = 150, .exotic_user_ids = true});
-    eh::testing::ManualClock clock(eh::Timestamp{std::chrono::seconds{1'764'306'870}});
-    eh::store::BasicMemoryStore<eh::testing::ManualClock> store({}, clock);
+    // The clock after the events' times (from the generator's start on): none is in the future.
+    eh::testing::ManualClock clock(eh::Timestamp{std::chrono::seconds{1'764'306'870 + 3600}});
+    // Answers as large as the queries below ask for ("https" is in every event).
+    const eh::store::QueryLimits unlimited{.max_events = 1'000'000, .max_bytes = std::size_t{1} << 40,
+                                           .max_candidates = 1'000'000};
+    eh::store::BasicMemoryStore<eh::testing::ManualClock> store({.limits = unlimited}, clock);
     // A second store that saturates early, so that queries also take the scan fallback.
-    eh::store::BasicMemoryStore<eh::testing::ManualClock> saturating({.shards = 4, .saturation_floor = 32}, clock);
+    eh::store::BasicMemoryStore<eh::testing::ManualClock> saturating(
+        {.shards = 4, .saturation_floor = 32, .limits = unlimited}, clock);
     // A third that indexes only when told: its answers come from the queue of unindexed
     // records first, then (after maintain) from the index alone.
-    eh::store::BasicMemoryStore<eh::testing::ManualClock> deferred({.index_in_background = false}, clock);
+    eh::store::BasicMemoryStore<eh::testing::ManualClock> deferred({.index_in_background = false, .limits = unlimited},
+                                                                   clock);
     const eh::codec::OcisStoreEvent codec;
 
     std::vector<eh::Event> all;
@@ -135,8 +141,16 @@ TEST_CASE("property: memory store user index == reference scan, 10,000 events, >
     for (const char* q : {"https", "cloud.example.com", "opaque_id", "idp", ".*", "$", "!", "\"", "type\":1",
                           "00000000-0000-0000-0000-000000000000", "events", "1", "true", "a.b*c+("})
         queries.emplace_back(q);
-    REQUIRE(queries.size() >= 200);
+    REQUIRE(queries.size() >= 204);
 
+    // Ids without a word character are refused (they match nearly everything); the rest answer.
+    const auto refused = std::erase_if(queries, [](const std::string& q) {
+        std::size_t runs = 0;
+        eh::index::for_each_word_run(q, [&](std::string_view) { ++runs; });
+        return runs == 0;
+    });
+    CHECK(refused >= 4);
+    CHECK_THROWS_AS(store.find_by_user(".*", codec), eh::InvalidQuery);
     std::size_t nonempty = 0;
     for (const auto& q : queries) {
         CAPTURE(q);

@@ -1,6 +1,9 @@
 // Store `memory`: idempotence, TTL from the event's timestamp, bounds, eviction order.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -102,7 +105,7 @@ TEST_CASE("memory: an event without a timestamp lives from when it was stored") 
 }
 
 TEST_CASE("memory: bounded by events, evicting the oldest (by event timestamp) first") {
-    Clock clock(t0);
+    Clock clock(t0 + 1h);
     Store store({.max_events = 3, .shards = 1}, clock);
     std::vector<Event> batch{ev("e2", t0 + 2s), ev("e0", t0), ev("e1", t0 + 1s), ev("e3", t0 + 3s), ev("e4", t0 + 4s)};
     store.put(batch, codec);
@@ -111,18 +114,41 @@ TEST_CASE("memory: bounded by events, evicting the oldest (by event timestamp) f
     CHECK(ids_of(store.get(q, codec)) == std::vector<std::string>{"e2", "e3", "e4"});
 }
 
-TEST_CASE("memory: bounded by bytes") {
-    Clock clock(t0);
+TEST_CASE("memory: bounded by bytes, counting what each event takes beside its text") {
+    Clock clock(t0 + 1h);
     const std::string payload(100, 'x');
-    // Each record counts id (2) + type (8) + payload (100) = 110 bytes.
-    Store store({.max_bytes = 350, .shards = 1}, clock);
+    Store probe({.shards = 1}, clock);
+    std::vector<Event> one{ev("e0", t0, payload)};
+    probe.put(one, codec);
+    const std::size_t each = probe.bytes();
+    CHECK(each > 110); // id (2) + type (8) + payload (100), and its slot, id and expiry entries
+    Store store({.max_bytes = 3 * each + each / 2, .shards = 1}, clock);
     std::vector<Event> batch;
     for (int i = 0; i < 6; ++i) batch.push_back(ev("e" + std::to_string(i), t0 + std::chrono::seconds{i}, payload));
-    store.put(batch, codec);
-    CHECK(store.bytes() <= 350);
+    CHECK(store.put(batch, codec).evicted == 3); // counted, not silent
+    CHECK(store.bytes() <= 3 * each + each / 2);
     CHECK(store.size() == 3);
     auto q = all_ids(6);
     CHECK(ids_of(store.get(q, codec)) == std::vector<std::string>{"e3", "e4", "e5"});
+}
+
+TEST_CASE("memory: the byte count includes the index, and the bound evicts for it") {
+    Clock clock(t0);
+    std::string words; // 200 distinct tokens: 200 index entries
+    for (int i = 0; i < 200; ++i) words += " w" + std::to_string(i);
+    Store store({.shards = 1, .index_in_background = false}, clock);
+    std::vector<Event> batch{ev("a", t0, words), ev("b", t0 + 1s, words)};
+    store.put(batch, codec);
+    const std::size_t unindexed = store.bytes();
+    store.index_queued_now();
+    CHECK(store.bytes() >= unindexed + 2 * 200 * 4); // at least a 4-byte slot number per entry
+
+    Store bounded({.max_bytes = unindexed, .shards = 1, .index_in_background = false}, clock);
+    bounded.put(batch, codec);
+    bounded.index_queued_now(); // the index pushes it over its bound...
+    std::vector<Event> more{ev("c", t0 + 2s, "{}")};
+    CHECK(bounded.put(more, codec).evicted >= 1); // ...which the next write restores
+    CHECK(bounded.bytes() <= unindexed);
 }
 
 TEST_CASE("memory: the bound holds across shards, and evicted events leave the user index") {
@@ -216,13 +242,133 @@ TEST_CASE("memory: the id table keeps every id findable through inserts, erases 
     for (const auto& [slot, hash] : model) CHECK(table.find(hash, [&](std::uint32_t s) { return s == slot; }) == slot);
 }
 
-TEST_CASE("memory: user ids without any word character are answered by a scan, still exactly") {
+TEST_CASE("memory: a user id beyond its bounds is refused before any work") {
     Clock clock(t0);
-    Store store({}, clock);
-    std::vector<Event> batch{ev("a", t0, R"({"u":"@@"})"), ev("b", t0, R"({"u":"x@@"})"), ev("c", t0, R"({"u":"-@@"})")};
+    Store store({.limits = {.max_user_id_bytes = 64, .max_user_id_runs = 4}}, clock);
+    std::vector<Event> batch{ev("a", t0, R"({"u":":"})"), ev("b", t0, R"({"u":"a b c d e"})")};
     store.put(batch, codec);
-    CHECK(ids_of(store.find_by_user("@@", codec)) == std::vector<std::string>{"a", "c"});
-    CHECK(store.find_by_user("", codec).empty());
+    // No word character: bounded by non-word characters in nearly every payload.
+    for (const char* user : {":", "-", "", "@@"}) CHECK_THROWS_AS(store.find_by_user(user, codec), eh::InvalidQuery);
+    CHECK_THROWS_WITH_AS(store.find_by_user("a b c d e", codec), doctest::Contains("max_user_id_runs"), eh::InvalidQuery);
+    CHECK_THROWS_WITH_AS(store.find_by_user(std::string(65, 'a'), codec), doctest::Contains("max_user_id_bytes"),
+                         eh::InvalidQuery);
+    CHECK(ids_of(store.find_by_user("a b c d", codec)) == std::vector<std::string>{"b"}); // at the bounds: answered
+}
+
+TEST_CASE("memory: an answer beyond its limits is refused, naming the limit") {
+    Clock clock(t0);
+    std::vector<Event> batch;
+    for (int i = 0; i < 20; ++i) batch.push_back(ev("e" + std::to_string(i), t0, R"({"u":"carol","pad":")" + std::string(1000, 'p') + "\"}"));
+    auto ids = all_ids(20);
+    Store by_events({.limits = {.max_events = 10}}, clock);
+    by_events.put(batch, codec);
+    CHECK_THROWS_WITH_AS(by_events.find_by_user("carol", codec), doctest::Contains("max_events"), eh::AnswerTooLarge);
+    CHECK_THROWS_WITH_AS(by_events.get(ids, codec), doctest::Contains("max_events"), eh::AnswerTooLarge);
+    CHECK(by_events.get(std::span(ids).first(10), codec).size() == 10);
+
+    Store by_bytes({.limits = {.max_bytes = 5 * 1024}}, clock); // ~1 KiB per event
+    by_bytes.put(batch, codec);
+    CHECK_THROWS_WITH_AS(by_bytes.find_by_user("carol", codec), doctest::Contains("max_bytes"), eh::AnswerTooLarge);
+    CHECK_THROWS_WITH_AS(by_bytes.get(ids, codec), doctest::Contains("max_bytes"), eh::AnswerTooLarge);
+    CHECK(by_bytes.get(std::span(ids).first(4), codec).size() == 4);
+    // The bytes counted are those of the GetEventsResponse: within 4 KiB + a little per event.
+    std::size_t encoded = 0;
+    for (const auto& e : by_bytes.get(std::span(ids).first(4), codec)) encoded += eh::store::response_bytes(e);
+    CHECK(encoded > 4 * 1000);
+    CHECK(encoded < 4 * 1100);
+}
+
+TEST_CASE("memory: a user id whose words are in every event stops at max_candidates, not at the store's end") {
+    Clock clock(t0);
+    // Both runs are everywhere (saturated: no list), the literal nowhere: without the bound,
+    // every event would be read.
+    Store store({.saturation_floor = 16, .index_in_background = false, .limits = {.max_candidates = 500}}, clock);
+    std::vector<Event> batch;
+    for (int i = 0; i < 2000; ++i)
+        batch.push_back(ev("e" + std::to_string(i), t0, R"({"idp":"x","opaque_id":")" + std::to_string(i) + R"("})"));
+    store.put(batch, codec);
+    store.index_queued_now();
+    CHECK_THROWS_WITH_AS(store.find_by_user("idp opaque_id", codec), doctest::Contains("max_candidates"),
+                         eh::AnswerTooLarge);
+    CHECK_THROWS_AS(store.find_by_user("opaque_id", codec), eh::AnswerTooLarge);
+    CHECK(ids_of(store.find_by_user("1999", codec)) == std::vector<std::string>{"e1999"}); // a rare run still answers
+}
+
+namespace {
+/// A clock that, once armed, stops the thread that reads it the second time after until
+/// released: a user query (which reads it once per chunk) paused after its first chunk.
+struct GateClock {
+    struct Gate {
+        std::mutex m;
+        std::condition_variable cv;
+        int reads_to_pause = 0; // armed: > 0
+        bool paused = false, released = false;
+    };
+    std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+    eh::Timestamp now() const {
+        std::unique_lock lock(gate->m);
+        if (gate->reads_to_pause > 0 && --gate->reads_to_pause == 0) {
+            gate->paused = true;
+            gate->cv.notify_all();
+            gate->cv.wait(lock, [&] { return gate->released; });
+        }
+        return t0;
+    }
+};
+} // namespace
+
+TEST_CASE("memory: a long user query holds no lock between its chunks: writes go on meanwhile") {
+    GateClock clock;
+    eh::store::BasicMemoryStore<GateClock> store({.index_in_background = false}, clock);
+    std::vector<Event> batch;
+    for (int i = 0; i < 1000; ++i) batch.push_back(ev("e" + std::to_string(i), t0, R"({"u":"dave"})"));
+    store.put(batch, codec);
+    store.index_queued_now();
+    {
+        std::lock_guard lock(clock.gate->m);
+        clock.gate->reads_to_pause = 2;
+    }
+    std::size_t answered = 0;
+    std::thread query([&] { answered = store.find_by_user("dave", codec).size(); });
+    {
+        std::unique_lock lock(clock.gate->m); // the query is paused after its first chunk
+        REQUIRE(clock.gate->cv.wait_for(lock, 60s, [&] { return clock.gate->paused; }));
+    }
+    // Every shard's write lock, while the query is paused: would wait for ever if it held one.
+    std::atomic<bool> written{false};
+    std::thread writer([&] {
+        std::vector<Event> more;
+        for (int i = 0; i < 64; ++i) more.push_back(ev("w" + std::to_string(i), t0, R"({"u":"erin"})"));
+        store.put(more, codec);
+        written = true;
+    });
+    for (int i = 0; i < 6000 && !written; ++i) std::this_thread::sleep_for(10ms);
+    CHECK(written.load());
+    {
+        std::lock_guard lock(clock.gate->m);
+        clock.gate->released = true;
+        clock.gate->cv.notify_all();
+    }
+    query.join();
+    writer.join();
+    CHECK(answered == 1000);
+}
+
+TEST_CASE("memory: one expiry rule: a future timestamp lives TTL from the write; a huge TTL does not overflow") {
+    Clock clock(t0);
+    Store store({.ttl = 1h}, clock);
+    std::vector<Event> batch{ev("future", t0 + 24h * 365 * 100)}; // dated 100 years ahead
+    CHECK(store.put(batch, codec).stored == 1);
+    std::vector<std::string> q{"future"};
+    CHECK(store.get(q, codec).size() == 1);
+    clock.advance(1h + 1s);
+    CHECK(store.get(q, codec).empty()); // not kept for a century
+
+    Store forever({.ttl = std::chrono::nanoseconds::max()}, clock);
+    std::vector<Event> old{ev("old", t0 - 24h * 365)};
+    CHECK(forever.put(old, codec).stored == 1); // not "expired" by an overflowing sum
+    std::vector<std::string> q2{"old"};
+    CHECK(forever.get(q2, codec).size() == 1);
 }
 
 TEST_CASE("noop: stores nothing, finds nothing, never fails") {

@@ -114,7 +114,9 @@ struct ConsumerSection {
         (DeliverPolicy, deliver_policy),
         (std::size_t, fetch_batch),
         (std::size_t, max_ack_pending),
-        (std::chrono::nanoseconds, ack_wait));
+        (std::chrono::nanoseconds, ack_wait),
+        (std::size_t, max_message_bytes),
+        (std::size_t, max_refusals));
 
     static constexpr std::string_view about =
         "The JetStream pull consumer. Instances with a shared store (nats-js-kv, redis-sentinel) share the durable "
@@ -136,6 +138,11 @@ struct ConsumerSection {
              .help = "Most messages delivered but not yet acknowledged (ocis#10393)"},
         Meta{.name = "ack_wait", .default_text = "30s", .env = {"EVENTHISTORY_CONSUMER_ACK_WAIT"},
              .help = "How long NATS waits for an ack before it redelivers (ocis#10393)"},
+        Meta{.name = "max_message_bytes", .default_text = "8388608", .env = {"EVENTHISTORY_CONSUMER_MAX_MESSAGE_BYTES"},
+             .help = "Largest event message decoded; a larger one is terminated (logged, counted as malformed)"},
+        Meta{.name = "max_refusals", .default_text = "3", .env = {"EVENTHISTORY_CONSUMER_MAX_REFUSALS"},
+             .help = "Times the store may refuse one event (e.g. a record too large for it) before its message is "
+                     "terminated (logged, counted); a store that is down is retried without limit"},
     };
 };
 
@@ -221,6 +228,46 @@ struct MemorySection {
     };
 };
 
+struct RedisSection {
+    BOOST_HANA_DEFINE_STRUCT(RedisSection,
+        (std::size_t, min_replicas),
+        (std::chrono::nanoseconds, wait_timeout));
+
+    static constexpr std::string_view about =
+        "The `redis-sentinel` store's durability: a batch is acknowledged only once enough replicas have it.";
+    static constexpr std::array meta{
+        Meta{.name = "min_replicas", .default_text = "1", .env = {"EVENTHISTORY_REDIS_MIN_REPLICAS"},
+             .help = "Replicas that must acknowledge each batch (WAIT); fewer: the batch is NAKed and /readyz says why "
+                     "(0: none, a failover may then lose acknowledged events)"},
+        Meta{.name = "wait_timeout", .default_text = "1s", .env = {"EVENTHISTORY_REDIS_WAIT_TIMEOUT"},
+             .help = "How long a batch waits for its replicas"},
+    };
+};
+
+struct QuerySection {
+    BOOST_HANA_DEFINE_STRUCT(QuerySection,
+        (std::size_t, max_events),
+        (std::size_t, max_candidates),
+        (std::size_t, max_user_id_bytes),
+        (std::size_t, max_user_id_runs));
+
+    static constexpr std::string_view about =
+        "Bounds of one GetEvents or GetEventsForUser call. An answer is also at most grpc.max_message_bytes; beyond a "
+        "bound the call fails with RESOURCE_EXHAUSTED (INVALID_ARGUMENT for a user id) naming it, never truncated.";
+    static constexpr std::array meta{
+        Meta{.name = "max_events", .default_text = "50000", .env = {"EVENTHISTORY_QUERY_MAX_EVENTS"},
+             .help = "Most events in one answer"},
+        Meta{.name = "max_candidates", .default_text = "20000", .env = {"EVENTHISTORY_QUERY_MAX_CANDIDATES"},
+             .help = "Most events a user query examines: those holding the user id's rarest word (nats-js-kv: and "
+                     "those its index has not reached; the memory store checks its not yet indexed ones besides)"},
+        Meta{.name = "max_user_id_bytes", .default_text = "256", .env = {"EVENTHISTORY_QUERY_MAX_USER_ID_BYTES"},
+             .help = "Longest user id"},
+        Meta{.name = "max_user_id_runs", .default_text = "16", .env = {"EVENTHISTORY_QUERY_MAX_USER_ID_RUNS"},
+             .help = "Most word runs ([A-Za-z0-9_]+) in a user id; one without any is refused (it matches nearly "
+                     "every event)"},
+    };
+};
+
 struct GrpcSection {
     BOOST_HANA_DEFINE_STRUCT(GrpcSection,
         (std::string, addr),
@@ -299,12 +346,23 @@ struct RegistrySection {
 
 struct DebugSection {
     BOOST_HANA_DEFINE_STRUCT(DebugSection,
-        (std::string, addr));
+        (std::string, addr),
+        (std::string, token),
+        (bool, pprof),
+        (bool, zpages));
 
     static constexpr std::string_view about = "The debug HTTP server: /healthz, /readyz, /metrics.";
     static constexpr std::array meta{
         Meta{.name = "addr", .default_text = "127.0.0.1:9270", .env = {"EVENTHISTORY_DEBUG_ADDR"},
              .help = "Listen address (host:port)"},
+        Meta{.name = "token", .default_text = "", .env = {"EVENTHISTORY_DEBUG_TOKEN"},
+             .help = "When set, /metrics needs `Authorization: Bearer <token>` (401 otherwise); /healthz and /readyz "
+                     "stay open, as in ocis",
+             .secret = true},
+        Meta{.name = "pprof", .default_text = "false", .env = {"EVENTHISTORY_DEBUG_PPROF"},
+             .help = "Accepted for ocis compatibility; Go's pprof does not exist here (a log line says so)"},
+        Meta{.name = "zpages", .default_text = "false", .env = {"EVENTHISTORY_DEBUG_ZPAGES"},
+             .help = "Accepted for ocis compatibility; zpages are not available here (a log line says so)"},
     };
 };
 
@@ -335,6 +393,8 @@ struct Settings {
         (StreamSection, stream),
         (StoreSection, store),
         (MemorySection, memory),
+        (RedisSection, redis),
+        (QuerySection, query),
         (GrpcSection, grpc),
         (RegistrySection, registry),
         (DebugSection, debug),

@@ -15,7 +15,14 @@ inline store::StoreSettings to_store_settings(const Settings& s) {
                              .disable_persistence = s.store.disable_persistence,
                              .replicas = s.store.replicas,
                              .max_events = s.memory.max_events,
-                             .max_bytes = s.memory.max_bytes};
+                             .max_bytes = s.memory.max_bytes,
+                             .min_replicas = s.redis.min_replicas,
+                             .wait_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.redis.wait_timeout),
+                             .limits = {.max_events = s.query.max_events,
+                                        .max_bytes = s.grpc.max_message_bytes,
+                                        .max_candidates = s.query.max_candidates,
+                                        .max_user_id_bytes = s.query.max_user_id_bytes,
+                                        .max_user_id_runs = s.query.max_user_id_runs}};
     // ocis recommends keeping nats-js-kv on the events NATS: without nodes of its own it uses
     // the events endpoint, with that connection's auth (unless the store has its own) and TLS.
     if (s.store.type == "nats-js-kv" && out.nodes.empty()) {

@@ -24,10 +24,13 @@ namespace detail {
 
 inline std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-/// host:port, optionally as a nats:// or tls:// URL.
+/// host:port, optionally as a nats:// or tls:// URL, which may carry a token or user:password.
 inline bool is_nats_node(std::string_view s) {
     for (std::string_view scheme : {"nats://", "tls://"})
-        if (s.starts_with(scheme)) s.remove_prefix(scheme.size());
+        if (s.starts_with(scheme)) {
+            s.remove_prefix(scheme.size());
+            if (const auto at = s.rfind('@'); at != std::string_view::npos) s.remove_prefix(at + 1);
+        }
     const auto hp = parse_host_port(s);
     return hp && !hp->host.empty();
 }
@@ -120,12 +123,20 @@ inline void validate(const Draft& draft, std::span<const std::string_view> store
     check_range("grpc.max_ids_per_request", s.grpc.max_ids_per_request, 1, unbounded);
     check_range("grpc.max_message_bytes", s.grpc.max_message_bytes, 1, INT_MAX); // gRPC takes an int
     check_range("grpc.max_in_flight", s.grpc.max_in_flight, 1, unbounded);
+    check_range("consumer.max_message_bytes", s.consumer.max_message_bytes, 1, unbounded);
+    check_range("consumer.max_refusals", s.consumer.max_refusals, 1, unbounded);
+    check_range("query.max_events", s.query.max_events, 1, unbounded);
+    check_range("query.max_candidates", s.query.max_candidates, 1, unbounded);
+    check_range("query.max_user_id_bytes", s.query.max_user_id_bytes, 1, unbounded);
+    check_range("query.max_user_id_runs", s.query.max_user_id_runs, 1, unbounded);
 
     auto check_positive = [&](std::string_view key, std::chrono::nanoseconds d) {
         if (d.count() <= 0) fail(key, "must be positive, not " + format_duration(d));
     };
     check_positive("consumer.ack_wait", s.consumer.ack_wait);
     check_positive("store.ttl", s.store.ttl);
+    if (s.redis.wait_timeout < std::chrono::milliseconds{1}) // WAIT counts milliseconds, and 0 waits for ever
+        fail("redis.wait_timeout", "must be at least 1ms, not " + format_duration(s.redis.wait_timeout));
 }
 
 } // namespace eh::config

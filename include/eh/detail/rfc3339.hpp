@@ -1,6 +1,7 @@
 #pragma once
 // RFC 3339 timestamps as Go's time.Time marshals them ("2006-01-02T15:04:05.999999999Z07:00").
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -23,7 +24,10 @@ constexpr bool digits(std::string_view s, std::size_t pos, std::size_t n, int& o
 }
 } // namespace detail
 
-/// Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; 't'/'z' are accepted as Go does.
+/// Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; 't'/'z' are accepted as Go does. Any year
+/// 0000-9999 parses; what lies outside int64 nanoseconds (before 1677-09-21, after
+/// 2262-04-11, e.g. Go's zero time 0001-01-01T00:00:00Z) is clamped to Timestamp::min() or
+/// Timestamp::max().
 inline std::optional<Timestamp> parse(std::string_view s) noexcept {
     using namespace std::chrono;
     int Y, M, D, h, m, sec;
@@ -59,8 +63,15 @@ inline std::optional<Timestamp> parse(std::string_view s) noexcept {
     if (i != s.size() || h > 23 || m > 59 || sec > 59) return std::nullopt;
     year_month_day ymd{year{Y}, month{static_cast<unsigned>(M)}, day{static_cast<unsigned>(D)}};
     if (!ymd.ok()) return std::nullopt;
-    auto t = sys_days{ymd} + hours{h} + minutes{m} + seconds{sec} - minutes{offset_min};
-    return time_point_cast<nanoseconds>(t) + nanoseconds{nanos};
+    // In seconds first (no year of four digits overflows them), then clamped.
+    const std::int64_t secs = (sys_days{ymd} + hours{h} + minutes{m} + seconds{sec} - minutes{offset_min})
+                                  .time_since_epoch()
+                                  .count();
+    constexpr std::int64_t min_secs = Timestamp::min().time_since_epoch().count() / 1'000'000'000 + 1;
+    constexpr std::int64_t max_secs = Timestamp::max().time_since_epoch().count() / 1'000'000'000 - 1;
+    if (secs < min_secs) return Timestamp::min();
+    if (secs > max_secs) return Timestamp::max();
+    return Timestamp{nanoseconds{secs * 1'000'000'000 + nanos}};
 }
 
 /// Formats as Go's RFC3339Nano in the given UTC offset (trailing zeros of the fraction trimmed).

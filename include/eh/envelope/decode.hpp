@@ -53,7 +53,10 @@ inline DecodeError finish(Event& out, std::string_view envelope_id, std::string_
     if (!timestamp.empty()) {
         auto t = eh::detail::rfc3339::parse(timestamp);
         if (!t) return DecodeError::bad_timestamp;
-        out.timestamp = *t;
+        // Before 1677 (Go's zero time 0001-01-01, a publisher that set none): not given, so
+        // the event lives from its arrival. After 2262: the far future, which every store
+        // clamps to the arrival (eh/store/lifetime.hpp).
+        out.timestamp = *t == Timestamp::min() ? Timestamp{} : *t;
     }
     const bool fallback = out.id.empty();
     if (fallback) out.id.assign(envelope_id);

@@ -12,8 +12,8 @@ constexpr bool contains_bounded(std::string_view haystack, std::string_view need
     if (needle.empty()) return false;
     for (auto pos = haystack.find(needle); pos != std::string_view::npos; pos = haystack.find(needle, pos + 1)) {
         std::size_t end = pos + needle.size();
-        bool left = pos == 0 || !detail::is_word(haystack[pos - 1]);
-        bool right = end == haystack.size() || !detail::is_word(haystack[end]);
+        bool left = pos == 0 || !eh::detail::is_word(haystack[pos - 1]);
+        bool right = end == haystack.size() || !eh::detail::is_word(haystack[end]);
         if (left && right) return true;
     }
     return false;

@@ -30,6 +30,7 @@
 #include "eh/detail/nats/connect.hpp"
 #include "eh/detail/nats/handles.hpp"
 #include "eh/detail/nats/pacing.hpp"
+#include "eh/detail/throttle.hpp"
 #include "eh/detail/nats/status.hpp"
 #include "eh/detail/natsjskv/bucket.hpp"
 #include "eh/detail/natsjskv/record.hpp"
@@ -100,8 +101,10 @@ private:
             auto next = clock::now() + interval;
             if (client_.closed()) reopen();
             if (!client_.connected()) {
-                const std::string error = client_.last_error();
-                fail("not registered: no connection to NATS at " + client_.where() + (error.empty() ? "" : ": " + error));
+                const std::string error = client_.last_error(); // cnats' text, e.g. an authorization violation
+                const std::string why = error.empty() ? "" : ": " + error;
+                fail("not registered: no connection to NATS at " + client_.where() + why,
+                     "not registered: no connection to NATS" + why + " (details in the log)");
             } else if (put()) {
                 backoff.reset();
             } else {
@@ -115,7 +118,7 @@ private:
                     generation = g;
                     if (client_.connected()) break;
                     registered_ = false;
-                    set_problem("not registered: no connection to NATS at " + client_.where());
+                    set_problem("not registered: no connection to NATS (details in the log)");
                 }
             }
         }
@@ -128,7 +131,7 @@ private:
         try {
             client_.reopen();
         } catch (const std::exception& e) {
-            fail(std::string("not registered: ") + e.what());
+            fail(std::string("not registered: ") + e.what(), "not registered: cannot connect to NATS (details in the log)");
         }
     }
 
@@ -158,16 +161,18 @@ private:
             }
             bucket_.reset(); // the bucket may be gone (a restarted server, a deleted bucket): open it again
         }
-        fail("not registered in " + options_.bucket + " on " + client_.where() + ": " + s.text);
+        fail("not registered in " + options_.bucket + " on " + client_.where() + ": " + s.text,
+             "not registered: " + s.text + " (details in the log)");
         return false;
     }
 
-    /// A registration that was due and did not happen.
-    void fail(std::string why) {
+    /// A registration that was due and did not happen: detail for the log, summary (what
+    /// failed, not where) for problem().
+    void fail(const std::string& detail, std::string summary) {
         registered_ = false;
         failures_.fetch_add(1, std::memory_order_relaxed);
-        set_problem(std::move(why));
-        if (failure_log_.due()) spdlog::warn("registry: {}; retrying", problem());
+        set_problem(std::move(summary));
+        if (failure_log_.due()) spdlog::warn("registry: {}; retrying", detail);
     }
 
     void set_problem(std::string why) {
@@ -183,7 +188,7 @@ private:
     eh::detail::natsjskv::Bucket bucket_;   // idem
     std::atomic<bool> registered_{false};
     std::atomic<std::uint64_t> failures_{0};
-    eh::detail::nats::Throttle failure_log_{std::chrono::seconds{10}};
+    eh::detail::Throttle failure_log_{std::chrono::seconds{10}};
     mutable std::mutex mutex_;
     std::string problem_;
     std::jthread thread_; // last: stopped before the rest goes

@@ -9,7 +9,8 @@
 //
 // History needs get_events(std::span<const std::string>) and get_events_for_user(std::string_view),
 // both returning std::vector<eh::Event> and both callable from several threads at once; they
-// may throw (status_of() says what the client sees).
+// may throw (status_of_current_exception() says what the client sees: eh::InvalidQuery is
+// INVALID_ARGUMENT, eh::AnswerTooLarge RESOURCE_EXHAUSTED, eh::StoreError UNAVAILABLE).
 //
 // Both spellings of a method's path reach one handler (method_path.hpp): the proto package
 // path through the registered service, go-micro's /<service name>.EventHistoryService/<Method>
@@ -18,8 +19,8 @@
 // method's message gets INVALID_ARGUMENT. The store work runs on worker threads of the adapter
 // (detail/call_workers.hpp), never on gRPC's: at most max_in_flight calls at once (beyond,
 // RESOURCE_EXHAUSTED at once); a call whose client has gone or whose deadline has passed by
-// the time a worker takes it is not run (gRPC tells, OnCancel, and the deadline is checked). Health and reflection stay on gRPC's threads and
-// answer while the store is slow or down.
+// the time a worker takes it is not run (gRPC tells, OnCancel, and the deadline is checked).
+// Health and reflection stay on gRPC's threads and answer while the store is slow or down.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -44,7 +45,7 @@
 #include <spdlog/spdlog.h>
 
 #include "eh/config/address.hpp"
-#include "eh/detail/nats/pacing.hpp"
+#include "eh/detail/throttle.hpp"
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/server/detail/call_workers.hpp"
@@ -69,9 +70,13 @@ concept QueryableHistory = requires(H& h, std::span<const std::string> ids, std:
 /// place where exceptions become statuses. Store errors name hosts, master names and buckets:
 /// the client learns only that the store is unavailable, the log has the details.
 inline grpc::Status status_of_current_exception(std::string_view method) noexcept {
-    static eh::detail::nats::Throttle store_log{std::chrono::seconds{5}};
+    static eh::detail::Throttle store_log{std::chrono::seconds{5}};
     try {
         throw;
+    } catch (const InvalidQuery& e) {
+        return {grpc::StatusCode::INVALID_ARGUMENT, e.what()};
+    } catch (const AnswerTooLarge& e) {
+        return {grpc::StatusCode::RESOURCE_EXHAUSTED, e.what()};
     } catch (const StoreError& e) {
         if (store_log.due()) spdlog::warn("gRPC {}: store error: {}", method, e.what());
         return {grpc::StatusCode::UNAVAILABLE, "the store is unavailable; try again later"};

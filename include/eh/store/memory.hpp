@@ -18,6 +18,15 @@
 // Each shard has two locks: one for the records (and the index queue), one for the index
 // (postings). put() takes only the first, the worker adds postings under the second only:
 // a worker preempted at its low priority never holds up put().
+//
+// Queries hold no lock for long: a user query takes every shard's read locks only to pick
+// its token and copy the candidates' slots (at most QueryLimits::max_candidates), then checks
+// them chunk by chunk, each chunk under its shards' read locks alone; a write waits for one
+// chunk at most. GetEvents alike. Both stop at the answer limits (eh/store/query_limits.hpp).
+//
+// Bounds. max_events and max_bytes evict the oldest events; put() counts them
+// (PutStats::evicted). max_bytes counts what the store holds for an event: its text, its
+// slot, id and expiry entries, and its index entries (an estimate per posting).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -43,7 +52,9 @@
 #include "eh/store/detail/memory/packed_event.hpp"
 #include "eh/store/detail/memory/token_table.hpp"
 #include "eh/store/detail/memory/writer_first_mutex.hpp"
+#include "eh/store/lifetime.hpp"
 #include "eh/store/put_stats.hpp"
+#include "eh/store/query_limits.hpp"
 #include "eh/store/settings.hpp"
 
 namespace eh::store {
@@ -51,7 +62,7 @@ namespace eh::store {
 struct MemoryOptions {
     std::chrono::nanoseconds ttl = std::chrono::hours{336}; ///< counted from the event's own timestamp
     std::size_t max_events = 0;                            ///< 0: unbounded
-    std::size_t max_bytes = 0;                             ///< payload+id+type+metadata bytes; 0: unbounded
+    std::size_t max_bytes = 0;                             ///< what events and their index take; 0: unbounded
     std::size_t shards = 16;
     /// A token held by more than max(this, a quarter of a shard's events) is no longer indexed
     /// (see PostingList); a user id made only of such tokens is answered by a scan.
@@ -63,6 +74,7 @@ struct MemoryOptions {
     /// says the stream is caught up, or until this many records wait. Queries check waiting
     /// records one by one: at this many, ~20 ms (ocis scans every event for each query).
     std::size_t index_lag = 65'536;
+    QueryLimits limits{};
 };
 
 template <Clock K = SystemClock>
@@ -113,62 +125,34 @@ public:
             for (; end < order.size() && order[end].shard == s; ++end) shard.by_id.prefetch(order[end].hash);
             for (; i < end; ++i) insert(shard, batch[order[i].index], order[i].hash, now, stats);
             reclaim(shard, now);
-            evict_over_limits(shard);
+            stats.evicted += evict_over_limits(shard);
         }
         if (stats.stored > 0 && indexer_ && waiting() > options_.index_lag) indexer_->poke();
         return stats;
     }
 
-    /// Found events in request order; unknown or expired ids are skipped.
+    /// Found events in request order; unknown or expired ids are skipped. AnswerTooLarge
+    /// beyond the answer limits.
     template <class Codec>
     std::vector<Event> get(std::span<const std::string> ids, const Codec&) const {
         const Timestamp now = clock_.now();
-        thread_local std::vector<std::size_t> shard_ids;
-        thread_local std::vector<std::uint64_t> hashes;
-        shard_ids.clear();
-        hashes.clear();
-        for (const auto& id : ids) {
-            hashes.push_back(id_hash(id));
-            shard_ids.push_back(shard_of(hashes.back()));
-        }
-        const auto locks = lock_shards(shard_ids);
-        // All looked up and prefetched first, then copied: the cache misses of many ids overlap.
-        for (std::size_t i = 0; i < ids.size(); ++i) shards_[shard_ids[i]]->by_id.prefetch(hashes[i]);
-        thread_local std::vector<const Record*> found;
-        found.clear();
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            const Shard& shard = *shards_[shard_ids[i]];
-            if (const auto slot = find_slot(shard, ids[i], hashes[i])) {
-                found.push_back(&shard.slots[*slot]);
-                found.back()->event.prefetch();
-            }
-        }
+        AnswerBudget budget(options_.limits);
         std::vector<Event> out;
-        out.reserve(found.size());
-        for (const Record* r : found)
-            if (visible(*r, now)) out.push_back(r->event.to_event());
+        for (std::size_t first = 0; first < ids.size(); first += query_chunk)
+            get_chunk(ids.subspan(first, std::min(query_chunk, ids.size() - first)), now, budget, out);
         return out;
     }
 
     /// Events whose payload holds user as a bounded literal, ordered by timestamp.
+    /// InvalidQuery for a user id beyond its bounds, AnswerTooLarge beyond the answer limits.
     template <class Codec>
     std::vector<Event> find_by_user(std::string_view user, const Codec&) const {
+        check_user_id(user, options_.limits);
+        AnswerBudget budget(options_.limits);
+        const std::vector<Candidate> found = candidates(user, budget);
         std::vector<Event> out;
-        if (user.empty()) return out;
-        const Timestamp now = clock_.now();
-        // Every shard read-locked at once: one pass over a consistent store, whose candidates
-        // can be fetched from memory in parallel (at 1M events every record is a cache miss).
-        const auto locks = lock_all_with_index();
-        std::vector<std::string_view> runs;
-        index::for_each_word_run(user, [&](std::string_view run) { runs.push_back(run); });
-        // An id of punctuation only, or of saturated tokens only, has no list to look up.
-        if (const auto rarest = runs.empty() ? std::nullopt : rarest_token(runs)) {
-            verify(candidates(*rarest), user, now, out);
-        } else {
-            for (const auto& shard : shards_)
-                for (const Record& r : shard->slots)
-                    if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());
-        }
+        for (std::size_t first = 0; first < found.size(); first += query_chunk)
+            verify(std::span(found).subspan(first, std::min(query_chunk, found.size() - first)), user, budget, out);
         std::sort(out.begin(), out.end(),
                   [](const Event& a, const Event& b) { return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id); });
         return out;
@@ -193,7 +177,12 @@ public:
 
     /// Events held, including expired ones not yet reclaimed.
     std::size_t size() const noexcept { return totals_->events.load(std::memory_order_relaxed); }
-    std::size_t bytes() const noexcept { return totals_->bytes.load(std::memory_order_relaxed); }
+    /// What they take: text, slots, id and expiry entries, and their index entries (estimated).
+    std::size_t bytes() const noexcept {
+        std::size_t n = totals_->bytes.load(std::memory_order_relaxed);
+        for (const auto& shard : shards_) n += shard->index_bytes.load(std::memory_order_relaxed);
+        return n;
+    }
 
     /// Reclaims the memory of expired events (they are already invisible), and has what is
     /// queued indexed: by the background worker (poked), or here without one. The ingest
@@ -225,7 +214,8 @@ public:
     const MemoryOptions& options() const noexcept { return options_; }
 
     static BasicMemoryStore make(const StoreSettings& s, K clock = K{}) {
-        return BasicMemoryStore({.ttl = s.ttl, .max_events = s.max_events, .max_bytes = s.max_bytes}, std::move(clock));
+        return BasicMemoryStore({.ttl = s.ttl, .max_events = s.max_events, .max_bytes = s.max_bytes, .limits = s.limits},
+                                std::move(clock));
     }
 
 private:
@@ -257,10 +247,19 @@ private:
         std::atomic<std::size_t> waiting{0};        // queued.size()
         std::atomic<std::size_t> total_postings{0}; // entries in postings...
         std::atomic<std::size_t> dead_postings{0};  // ...of them of removed records (or repeats)
+        std::atomic<std::size_t> index_bytes{0};    // posting_bytes per entry of the live records
         std::mutex indexing; // one indexer at a time (the worker, index_queued_now())
     };
 
     static constexpr std::size_t index_chunk = 32; ///< records indexed per step
+    /// Ids, or user query candidates, checked under one taking of their shards' read locks.
+    static constexpr std::size_t query_chunk = 256;
+    /// What an index entry costs: its slot number in a list that grows by half, and a share of
+    /// the token table. Calibrated with `eh-bench memory` (accounted against resident bytes).
+    static constexpr std::size_t posting_bytes = 10;
+    /// What a record costs beside its text: its slot, its id and expiry entries (tables at
+    /// most 3/4 full), its place in the index queue, the allocator's header of its text.
+    static constexpr std::size_t record_overhead = sizeof(Record) + 2 * sizeof(HeapEntry) + 2 * 16 + 4 + 16;
     static constexpr std::chrono::seconds reclaim_every{1};
 
     using SharedLock = std::shared_lock<detail::memory::WriterFirstMutex>;
@@ -293,22 +292,24 @@ private:
         return locks;
     }
 
+    static std::size_t held_bytes(const Record& r) noexcept { return r.event.bytes() + record_overhead; }
+
     static std::uint64_t id_hash(std::string_view id) noexcept { return std::hash<std::string_view>{}(id); }
     std::size_t shard_of(std::uint64_t id_hash) const noexcept { return id_hash % shards_.size(); }
     static std::optional<std::uint32_t> find_slot(const Shard& shard, std::string_view id, std::uint64_t hash) {
         return shard.by_id.find(hash, [&](std::uint32_t slot) { return shard.slots[slot].event.id() == id; });
     }
     bool visible(const Record& r, Timestamp now) const noexcept {
-        return r.live() && r.event.timestamp() + options_.ttl > now;
+        return r.live() && alive(r.event.timestamp(), now, options_.ttl);
     }
 
     void insert(Shard& shard, const Event& e, std::uint64_t hash, Timestamp now, PutStats& stats) {
-        // A publisher that sent no timestamp: the event's life starts now.
-        const Timestamp at = e.timestamp == Timestamp{} ? now : e.timestamp;
-        if (at + options_.ttl <= now) {
+        const auto life = lifetime(e.timestamp, now, options_.ttl);
+        if (!life) {
             ++stats.expired;
             return;
         }
+        const Timestamp at = life->start;
         if (const auto old = find_slot(shard, e.id, hash)) {
             if (visible(shard.slots[*old], now)) {
                 ++stats.duplicates;
@@ -333,7 +334,7 @@ private:
         shard.heap.push_back({at, slot, r.generation});
         std::push_heap(shard.heap.begin(), shard.heap.end(), std::greater<>{});
         totals_->events.fetch_add(1, std::memory_order_relaxed);
-        totals_->bytes.fetch_add(r.event.bytes(), std::memory_order_relaxed);
+        totals_->bytes.fetch_add(held_bytes(r), std::memory_order_relaxed);
         ++stats.stored;
     }
 
@@ -341,7 +342,8 @@ private:
         Record& r = shard.slots[slot];
         shard.by_id.erase(id_hash(r.event.id()), slot);
         totals_->events.fetch_sub(1, std::memory_order_relaxed);
-        totals_->bytes.fetch_sub(r.event.bytes(), std::memory_order_relaxed);
+        totals_->bytes.fetch_sub(held_bytes(r), std::memory_order_relaxed);
+        shard.index_bytes.fetch_sub(r.tokens * posting_bytes, std::memory_order_relaxed);
         shard.dead_postings.fetch_add(r.tokens, std::memory_order_relaxed); // they stay until compaction
         --shard.live;
         r = Record{.generation = r.generation + 1};
@@ -367,17 +369,19 @@ private:
     }
 
     void reclaim(Shard& shard, Timestamp now) {
-        while (pop_oldest_if(shard, [&](const HeapEntry& e) { return e.at + options_.ttl <= now; })) {
+        while (pop_oldest_if(shard, [&](const HeapEntry& e) { return !alive(e.at, now, options_.ttl); })) {
         }
     }
 
-    void evict_over_limits(Shard& shard) {
+    /// Evicts the shard's oldest events while the store is over a bound; returns how many.
+    std::size_t evict_over_limits(Shard& shard) {
         auto over = [&](const HeapEntry&) {
             return (options_.max_events && size() > options_.max_events) ||
                    (options_.max_bytes && bytes() > options_.max_bytes);
         };
-        while (pop_oldest_if(shard, over)) {
-        }
+        std::size_t evicted = 0;
+        while (pop_oldest_if(shard, over)) ++evicted;
+        return evicted;
     }
 
     /// Adds slot to t's list unless t is saturated or slot is its last entry already (the
@@ -414,6 +418,7 @@ private:
         std::swap(old, shard.postings);
         shard.total_postings = 0;
         shard.dead_postings = 0;
+        shard.index_bytes = 0;
         shard.queued.clear();
         for (std::uint32_t slot = 0; slot < shard.slots.size(); ++slot) {
             Record& r = shard.slots[slot];
@@ -485,6 +490,7 @@ private:
             if (r.live() && r.generation == j.generation && !r.indexed) {
                 r.indexed = true;
                 r.tokens = static_cast<std::uint32_t>(j.added);
+                shard.index_bytes.fetch_add(j.added * posting_bytes, std::memory_order_relaxed);
             } else { // removed meanwhile, or indexed twice in this chunk
                 shard.dead_postings.fetch_add(j.added, std::memory_order_relaxed);
             }
@@ -529,37 +535,96 @@ private:
     }
 
     struct Candidate {
-        const Shard* shard;
-        std::uint32_t slot;
+        std::uint32_t shard, slot;
         auto operator<=>(const Candidate&) const = default;
     };
 
-    /// The slots listed for token plus those not yet indexed, each once (a reused slot may be
-    /// listed for its old tenant too). Shards locked.
-    std::vector<Candidate> candidates(index::Token token) const {
+    /// The slots that may hold user, each once, by shard: those listed for its rarest token
+    /// plus those not yet indexed (a reused slot may be listed for its old tenant too); every
+    /// live one when no token is usable (an id of saturated tokens only). The listed ones (or
+    /// all) are counted against max_candidates before they are copied; the unindexed ones are
+    /// bounded by the index lag. Every lock is held only for this.
+    std::vector<Candidate> candidates(std::string_view user, AnswerBudget& budget) const {
+        const auto locks = lock_all_with_index();
+        std::vector<std::string_view> runs;
+        index::for_each_word_run(user, [&](std::string_view run) { runs.push_back(run); });
         std::vector<Candidate> found;
-        for (const auto& shard : shards_)
-            if (const auto* list = shard->postings.find(token)) list->prefetch();
+        const auto rarest = rarest_token(runs);
+        if (!rarest) {
+            budget.examine(size());
+            for (std::uint32_t k = 0; k < shards_.size(); ++k)
+                for (std::uint32_t slot = 0; slot < shards_[k]->slots.size(); ++slot)
+                    if (shards_[k]->slots[slot].live()) found.push_back({k, slot});
+            return found;
+        }
+        std::size_t listed = 0, queued = 0;
         for (const auto& shard : shards_) {
-            for (auto slot : shard->queued) found.push_back({shard.get(), slot});
-            if (const auto* list = shard->postings.find(token))
-                for (auto slot : *list) found.push_back({shard.get(), slot});
+            queued += shard->queued.size();
+            if (const auto* list = shard->postings.find(*rarest)) {
+                list->prefetch();
+                listed += list->size();
+            }
+        }
+        budget.examine(listed);
+        found.reserve(listed + queued);
+        for (std::uint32_t k = 0; k < shards_.size(); ++k) {
+            for (auto slot : shards_[k]->queued) found.push_back({k, slot});
+            if (const auto* list = shards_[k]->postings.find(*rarest))
+                for (auto slot : *list) found.push_back({k, slot});
         }
         std::sort(found.begin(), found.end());
         found.erase(std::unique(found.begin(), found.end()), found.end());
         return found;
     }
 
-    /// Appends the candidates holding user. Their records, then their texts, are prefetched
-    /// first, so that the cache misses overlap instead of queueing. Shards locked.
-    void verify(const std::vector<Candidate>& found, std::string_view user, Timestamp now, std::vector<Event>& out) const {
-        for (const auto& c : found) eh::detail::prefetch(&c.shard->slots[c.slot]);
-        for (const auto& c : found)
-            if (const Record& r = c.shard->slots[c.slot]; r.live()) r.event.prefetch();
-        out.reserve(out.size() + found.size());
-        for (const auto& c : found) {
-            const Record& r = c.shard->slots[c.slot];
-            if (visible(r, now) && index::contains_bounded(r.event.payload(), user)) out.push_back(r.event.to_event());
+    /// Appends the candidates of chunk (sorted by shard) that hold user and are visible now,
+    /// under their shards' read locks. Their records, then their texts, are prefetched first,
+    /// so that the cache misses overlap instead of queueing.
+    void verify(std::span<const Candidate> chunk, std::string_view user, AnswerBudget& budget,
+                std::vector<Event>& out) const {
+        const Timestamp now = clock_.now();
+        thread_local std::vector<std::size_t> which;
+        which.clear();
+        for (const auto& c : chunk) which.push_back(c.shard);
+        const auto locks = lock_shards(which);
+        auto record = [&](const Candidate& c) -> const Record& { return shards_[c.shard]->slots[c.slot]; };
+        for (const auto& c : chunk) eh::detail::prefetch(&record(c));
+        for (const auto& c : chunk)
+            if (const Record& r = record(c); r.live()) r.event.prefetch();
+        for (const auto& c : chunk) {
+            const Record& r = record(c);
+            if (!visible(r, now) || !index::contains_bounded(r.event.payload(), user)) continue;
+            out.push_back(r.event.to_event());
+            budget.add(out.back());
+        }
+    }
+
+    /// Appends the found events of ids, under their shards' read locks.
+    void get_chunk(std::span<const std::string> ids, Timestamp now, AnswerBudget& budget, std::vector<Event>& out) const {
+        thread_local std::vector<std::size_t> shard_ids;
+        thread_local std::vector<std::uint64_t> hashes;
+        shard_ids.clear();
+        hashes.clear();
+        for (const auto& id : ids) {
+            hashes.push_back(id_hash(id));
+            shard_ids.push_back(shard_of(hashes.back()));
+        }
+        const auto locks = lock_shards(shard_ids);
+        // All looked up and prefetched first, then copied: the cache misses of many ids overlap.
+        for (std::size_t i = 0; i < ids.size(); ++i) shards_[shard_ids[i]]->by_id.prefetch(hashes[i]);
+        thread_local std::vector<const Record*> found;
+        found.clear();
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const Shard& shard = *shards_[shard_ids[i]];
+            if (const auto slot = find_slot(shard, ids[i], hashes[i])) {
+                found.push_back(&shard.slots[*slot]);
+                found.back()->event.prefetch();
+            }
+        }
+        for (const Record* r : found) {
+            if (!visible(*r, now)) continue;
+            out.push_back(r->event.to_event());
+            budget.add(out.back());
         }
     }
 

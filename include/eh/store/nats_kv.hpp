@@ -66,7 +66,9 @@
 #include "eh/store/detail/nats_kv/progress.hpp"
 #include "eh/store/detail/nats_kv/record.hpp"
 #include "eh/store/detail/nats_kv/replies.hpp"
+#include "eh/store/lifetime.hpp"
 #include "eh/store/put_stats.hpp"
+#include "eh/store/query_limits.hpp"
 #include "eh/store/settings.hpp"
 
 namespace eh::store {
@@ -80,6 +82,7 @@ struct NatsKvOptions {
     int replicas = 1;
     std::chrono::milliseconds request_timeout{10'000}; ///< for all replies of one batch or query
     detail::nats_kv::IndexerOptions indexer;           ///< range size, lease, poll interval
+    QueryLimits limits{};
 };
 
 class NatsKvStore {
@@ -105,29 +108,42 @@ public:
         o.ttl = s.ttl;
         o.memory_storage = s.disable_persistence;
         o.replicas = static_cast<int>(s.replicas);
+        o.limits = s.limits;
         return NatsKvStore(std::move(o));
     }
 
-    /// Stores each event once by id (see "Writes" above); throws StoreError otherwise.
+    /// Stores each event once by id (see "Writes" above); throws StoreError otherwise, and
+    /// StoreRefusal, before writing anything, for an event whose id is no valid KV key or
+    /// whose record exceeds the server's max payload.
     template <class Codec>
     PutStats put(std::span<const Event> batch, const Codec& codec) {
+        open();
+        const std::size_t most = max_record_bytes();
         PutStats stats;
         const Timestamp now = SystemClock{}.now();
         std::vector<detail::nats_kv::Request> requests;
         requests.reserve(batch.size());
         std::string data;
         for (const Event& e : batch) {
-            const Timestamp at = e.timestamp == Timestamp{} ? now : e.timestamp;
-            if (at + options_.ttl <= now) {
+            const auto life = lifetime(e.timestamp, now, options_.ttl);
+            if (!life) {
                 ++stats.expired;
                 continue;
             }
+            const auto key = keys_.valid_record_key(e.id);
+            if (!key)
+                throw StoreRefusal("nats-js-kv: the id of event \"" + e.id.substr(0, 64) + "...\" (" +
+                                   std::to_string(e.id.size()) + " bytes) cannot be a NATS KV key");
             data.clear();
             codec.encode(e, data);
             auto& r = requests.emplace_back(detail::nats_kv::Request{
-                keys_.record_subject(keys_.record_key(e.id)), {}, 0,
-                {{detail::nats_kv::time_header, std::to_string(at.time_since_epoch().count())}}});
+                keys_.record_subject(*key), {}, 0,
+                {{detail::nats_kv::time_header, std::to_string(life->start.time_since_epoch().count())}}});
             detail::nats_kv::encode_record(e, data, r.payload);
+            if (r.payload.size() > most)
+                throw StoreRefusal("nats-js-kv: the record of event " + e.id + " has " + std::to_string(r.payload.size()) +
+                                   " bytes, more than the NATS server takes in one message (" + std::to_string(most) +
+                                   " with its headers)");
         }
         state_->last_put.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
         const auto acks = run(requests);
@@ -137,6 +153,8 @@ public:
                 ++stats.duplicates; // the key exists: stored before
             } else if (ack.seq) {
                 ++stats.stored;
+            } else if (ack.too_large) {
+                throw StoreRefusal("nats-js-kv: writing " + requests[i].subject + ": " + std::string(acks[i].data()));
             } else {
                 mark_failed();
                 throw StoreError("nats-js-kv: writing " + requests[i].subject + ": " +
@@ -148,33 +166,48 @@ public:
     }
 
     /// Found events in request order, each with its record's time (record_time()); unknown
-    /// ids are skipped.
+    /// ids, and ids that cannot be keys, are skipped. Read `query_chunk` at a time, and no
+    /// further than the answer limits (AnswerTooLarge).
     template <class Codec>
     std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) const {
-        std::vector<detail::nats_kv::Request> requests;
-        requests.reserve(ids.size());
-        for (const auto& id : ids) requests.push_back({keys_.direct_get_subject(keys_.record_key(id)), {}});
+        open(); // StoreError until connected, even for no ids
+        AnswerBudget budget(options_.limits);
         std::vector<Event> found;
-        for (const auto& reply : run(requests)) decode_into(found, codec, reply);
+        std::vector<detail::nats_kv::Request> requests;
+        for (std::size_t first = 0; first < ids.size(); first += query_chunk) {
+            requests.clear();
+            for (const auto& id : ids.subspan(first, std::min(query_chunk, ids.size() - first)))
+                if (const auto key = keys_.valid_record_key(id)) requests.push_back({keys_.direct_get_subject(*key), {}});
+            for (const auto& reply : run(requests))
+                if (decode_into(found, codec, reply)) budget.add(found.back());
+        }
         return found;
     }
 
     /// Events whose payload holds user as a bounded literal, by timestamp (see "Reads").
+    /// InvalidQuery for a user id beyond its bounds, AnswerTooLarge beyond the answer limits.
     template <class Codec>
     std::vector<Event> find_by_user(std::string_view user, const Codec& codec) const {
+        check_user_id(user, options_.limits);
+        AnswerBudget budget(options_.limits);
+        const std::vector<std::uint64_t> seqs = candidates(user, budget);
         std::vector<Event> found;
-        if (user.empty()) return found;
         std::vector<detail::nats_kv::Request> requests;
-        for (const auto seq : candidates(user))
-            requests.push_back({keys_.stream_direct_get(), detail::nats_kv::Keys::by_sequence(seq)});
-        for (const auto& reply : run(requests)) {
-            if (!decode_into(found, codec, reply)) continue;
-            const Event& e = found.back();
-            // Another table's record (one bucket may hold several), or a candidate only:
-            // another id shares the token.
-            if (detail::nats_kv::header(reply, "Nats-Subject") != keys_.record_subject(keys_.record_key(e.id)) ||
-                !index::contains_bounded(e.payload, user))
-                found.pop_back();
+        for (std::size_t first = 0; first < seqs.size(); first += query_chunk) {
+            requests.clear();
+            for (const auto seq : std::span(seqs).subspan(first, std::min(query_chunk, seqs.size() - first)))
+                requests.push_back({keys_.stream_direct_get(), detail::nats_kv::Keys::by_sequence(seq)});
+            for (const auto& reply : run(requests)) {
+                if (!decode_into(found, codec, reply)) continue;
+                const Event& e = found.back();
+                // Another table's record (one bucket may hold several), or a candidate only:
+                // another id shares the token.
+                if (detail::nats_kv::header(reply, "Nats-Subject") != keys_.record_subject(keys_.record_key(e.id)) ||
+                    !index::contains_bounded(e.payload, user))
+                    found.pop_back();
+                else
+                    budget.add(e);
+            }
         }
         // Candidates came in store order: that breaks ties.
         std::stable_sort(found.begin(), found.end(),
@@ -233,6 +266,17 @@ private:
         }
         state_->opened = true;
     }
+    /// Replies a query reads at once: its memory stays bounded whatever the answer.
+    static constexpr std::size_t query_chunk = 256;
+    /// Room for a record's headers (time, expected sequence) within the server's max payload.
+    static constexpr std::size_t header_room = 256;
+
+    /// The largest record the server takes in one message (its max payload, less headers).
+    std::size_t max_record_bytes() const {
+        const std::int64_t most = natsConnection_GetMaxPayload(client_->get());
+        return most > static_cast<std::int64_t>(header_room) ? static_cast<std::size_t>(most) - header_room : 0;
+    }
+
     /// After a failure the bucket and stream are looked up again: they may have been deleted.
     void mark_failed() const { state_->opened = false; }
 
@@ -247,8 +291,8 @@ private:
     }
 
     /// The sequences of the records that may hold user, ascending: from the index up to
-    /// where it is complete, then every record after.
-    std::vector<std::uint64_t> candidates(std::string_view user) const {
+    /// where it is complete, then every record after; counted against max_candidates.
+    std::vector<std::uint64_t> candidates(std::string_view user, AnswerBudget& budget) const {
         namespace kv = detail::nats_kv;
         const auto replies = run({{index_.direct_get(), kv::IndexNames::last_of(index_.progress())}, {keys_.stream_info(), {}}});
         const auto bucket = kv::stream_range(replies[1].data());
@@ -260,54 +304,63 @@ private:
         std::uint64_t indexed = 0; // the index holds every record up to here
         if (kv::direct_get_sequence(replies[0]))
             if (const auto p = kv::Progress::parse(replies[0].data())) indexed = p->done;
+        const std::uint64_t tail_first = std::max(indexed + 1, bucket->first);
+        budget.examine(bucket->last >= tail_first ? bucket->last - tail_first + 1 : 0);
 
         // The id's distinct tokens, longest run first: the likeliest to be rare.
         std::vector<std::pair<std::size_t, index::Token>> runs;
         index::for_each_word_run(user, [&](std::string_view r) { runs.emplace_back(r.size(), index::token_hash(r)); });
         std::ranges::sort(runs, std::greater{});
+        runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
         std::vector<std::uint64_t> seqs;
-        if (runs.empty()) {
-            indexed = 0; // no token: every record is a candidate
-        } else if (indexed > 0) {
-            seqs = indexed_candidates(runs, indexed);
-        }
-        for (std::uint64_t seq = std::max(indexed + 1, bucket->first); seq <= bucket->last; ++seq) seqs.push_back(seq);
+        if (indexed > 0) seqs = indexed_candidates(runs, indexed, budget);
+        for (std::uint64_t seq = tail_first; seq <= bucket->last; ++seq) seqs.push_back(seq);
         return seqs;
     }
 
     /// The records up to indexed holding every token of runs, ascending; the partitions
-    /// are read one by one, longest run first, until the candidates are few.
+    /// are read one by one, longest run first, until the candidates are few. A token with
+    /// more than max_candidates postings is not collected further (nor used): when every
+    /// token is that common, AnswerTooLarge.
     std::vector<std::uint64_t> indexed_candidates(const std::vector<std::pair<std::size_t, index::Token>>& runs,
-                                                  std::uint64_t indexed) const {
+                                                  std::uint64_t indexed, AnswerBudget& budget) const {
         namespace kv = detail::nats_kv;
         constexpr std::size_t few = 128; // fewer than this: reading them beats reading another partition
-        std::vector<std::pair<index::Token, std::uint64_t>> postings; // of the runs' tokens, from the partitions read
+        const std::size_t cap = options_.limits.max_candidates;
+        struct Postings {
+            std::vector<std::uint64_t> seqs;
+            bool common = false; // more than cap: dropped
+        };
+        std::vector<Postings> of(runs.size()); // by run, from the partitions read
         std::vector<unsigned> read;
-        std::vector<std::uint64_t> result;
+        std::optional<std::vector<std::uint64_t>> result;
         for (std::size_t i = 0; i < runs.size(); ++i) {
-            const index::Token t = runs[i].second;
-            if (const unsigned k = kv::partition_of(t); std::ranges::find(read, k) == read.end()) {
+            if (const unsigned k = kv::partition_of(runs[i].second); std::ranges::find(read, k) == read.end()) {
                 read.push_back(k);
                 read_partition(k, [&](index::Token pt, std::uint64_t seq) {
-                    if (seq <= indexed && std::ranges::any_of(runs, [&](const auto& r) { return r.second == pt; }))
-                        postings.emplace_back(pt, seq);
+                    if (seq > indexed) return;
+                    for (std::size_t r = 0; r < runs.size(); ++r) {
+                        if (runs[r].second != pt || of[r].common) continue;
+                        of[r].seqs.push_back(seq);
+                        if (of[r].seqs.size() > cap) of[r] = {{}, true};
+                    }
                 });
             }
-            std::vector<std::uint64_t> with;
-            for (const auto& [pt, seq] : postings)
-                if (pt == t) with.push_back(seq);
+            if (of[i].common) continue;
+            std::vector<std::uint64_t> with = std::move(of[i].seqs);
             std::ranges::sort(with);
             with.erase(std::unique(with.begin(), with.end()), with.end()); // robust to a posting stored twice
-            if (i == 0) {
-                result = std::move(with);
-            } else {
+            if (result) {
                 std::vector<std::uint64_t> both;
-                std::ranges::set_intersection(result, with, std::back_inserter(both));
-                result = std::move(both);
+                std::ranges::set_intersection(*result, with, std::back_inserter(both));
+                with = std::move(both);
             }
-            if (result.size() < few) break;
+            result = std::move(with);
+            if (result->size() < few) break;
         }
-        return result;
+        if (!result) budget.examine(cap + 1); // every token too common: refused
+        budget.examine(result->size());
+        return std::move(*result);
     }
 
     /// Calls f(token, record sequence) for every posting of partition k: an ordered

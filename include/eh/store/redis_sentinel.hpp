@@ -16,8 +16,9 @@
 // commands whatever its events hold, and the index expires window by window with its events.
 // find_by_user() reads the partition of the user id's longest word run (more when that run is
 // common), takes the events under the run, and keeps those whose payload holds the id:
-// exactly the reference scan. Records ocis wrote carry no index entries: get() finds them,
-// find_by_user() does not.
+// exactly the reference scan, in steps that each cost Redis a bounded time and stop at the
+// query limits (detail/redis/user_lookup.hpp). Records that existed before the index (ocis's)
+// are indexed once, before this store's first write (detail/redis/backfill.hpp).
 //
 // Writes. A batch is one MULTI/EXEC: SET NX EX per record and the index entries of the
 // events, then WAIT and ROLE in the same pipeline: one round trip per batch (per 4096 events
@@ -25,10 +26,9 @@
 // second one (detail/redis/write_batch.hpp). An id already stored is counted as a duplicate.
 //
 // Guarantee. put() returns (and so the batch is acked) only after the master stored the
-// batch AND at least min_replicas replicas acknowledged it (WAIT). By default that is 1 when
-// the master last reported connected replicas (ROLE, on every batch), 0 when it has none.
-// Fewer within wait_timeout: StoreError, so the batch is NAKed and redelivered, which
-// idempotence makes safe. An acked event therefore survives the loss of the master whenever
+// batch AND at least min_replicas replicas (default 1) acknowledged it (WAIT). Fewer within
+// wait_timeout: StoreError, so the batch is NAKed and redelivered, which idempotence makes
+// safe; the store is not ready (/readyz says why) until enough replicas are connected again. An acked event therefore survives the loss of the master whenever
 // Sentinel promotes a replica that acknowledged it: with one replica always; with several,
 // Sentinel prefers the one with the largest replication offset. Redis keeps data in memory:
 // losing every Redis process at once loses what they had not persisted (appendonly).
@@ -45,14 +45,17 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "eh/clock.hpp"
+#include "eh/codec/ocis_store_event.hpp"
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/index/match.hpp"
+#include "eh/store/detail/redis/backfill.hpp"
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/keys.hpp"
 #include "eh/store/detail/redis/nodes.hpp"
@@ -60,6 +63,7 @@
 #include "eh/store/detail/redis/user_lookup.hpp"
 #include "eh/store/detail/redis/write_batch.hpp"
 #include "eh/store/put_stats.hpp"
+#include "eh/store/query_limits.hpp"
 #include "eh/store/settings.hpp"
 
 namespace eh::store {
@@ -70,15 +74,17 @@ struct RedisSentinelOptions {
     std::chrono::nanoseconds ttl = std::chrono::hours{336};
     std::string username, password; ///< AUTH to the master, when password is set
     int index_db = 1;               ///< the logical database of the index
-    /// Replicas that must acknowledge a batch before it counts as stored; unset: 1 when the
-    /// master has connected replicas, 0 when it has none.
-    std::optional<std::size_t> min_replicas;
+    /// Replicas that must acknowledge a batch before it counts as stored (0: none, for a
+    /// master without replicas: a failover then loses what it had not replicated).
+    std::size_t min_replicas = 1;
     std::chrono::milliseconds wait_timeout{1000};     ///< how long WAIT may wait for them
     std::chrono::milliseconds sentinel_timeout{500};  ///< connect and reply, per sentinel
     std::chrono::milliseconds connect_timeout{1000};  ///< connect to the master
     std::chrono::milliseconds command_timeout{5000};  ///< each socket read or write on the master
     std::chrono::milliseconds health_interval{1000};  ///< maintain(): how often an idle store checks the master
-    std::size_t mget_chunk = 1000;                    ///< ids per MGET in get()
+    std::size_t mget_chunk = 256;                     ///< ids per MGET (get(), find_by_user())
+    std::size_t index_scan_blobs = 1024;              ///< index blobs one lookup script reads (~1 ms of Redis)
+    QueryLimits limits{};
 };
 
 class RedisSentinelStore {
@@ -87,7 +93,7 @@ public:
 
     /// Parses the nodes (eh::config::ConfigError on a bad one); connects on first use.
     explicit RedisSentinelStore(RedisSentinelOptions options)
-        : options_(std::move(options)), keys_(options_.table),
+        : options_(std::move(options)), keys_(options_.table), backfill_(std::make_unique<detail::redis::Backfill>()),
           pool_(std::make_unique<detail::redis::MasterPool>(
               detail::redis::parse_nodes(options_.nodes),
               detail::redis::Credentials{options_.username, options_.password},
@@ -96,8 +102,14 @@ public:
               options_.sentinel_timeout)) {}
 
     static RedisSentinelStore make(const StoreSettings& s) {
-        return RedisSentinelStore(
-            {.nodes = s.nodes, .table = s.table, .ttl = s.ttl, .username = s.username, .password = s.password});
+        return RedisSentinelStore({.nodes = s.nodes,
+                                   .table = s.table,
+                                   .ttl = s.ttl,
+                                   .username = s.username,
+                                   .password = s.password,
+                                   .min_replicas = s.min_replicas,
+                                   .wait_timeout = s.wait_timeout,
+                                   .limits = s.limits});
     }
 
     /// Stores each event once by id (see the guarantee above); throws StoreError otherwise.
@@ -113,6 +125,7 @@ public:
             else
                 ++stats.expired;
         }
+        if (!backfill_->done()) finish_backfill(codec);
         for (std::size_t i = 0; i < scratch.writable.size(); i += detail::redis::max_events_per_batch) {
             const auto part = std::span(scratch.writable)
                                   .subspan(i, std::min(detail::redis::max_events_per_batch, scratch.writable.size() - i));
@@ -124,68 +137,75 @@ public:
     }
 
     /// Found events in request order; unknown ids are skipped. The record holds no
-    /// timestamp, so the events' timestamps are zero (as in ocis).
+    /// timestamp, so the events' timestamps are zero (as in ocis). AnswerTooLarge beyond the
+    /// answer limits.
     template <class Codec>
     std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) const {
-        std::vector<detail::redis::Command> chunks;
-        for (std::size_t i = 0; i < ids.size(); i += options_.mget_chunk) {
-            detail::redis::Command& mget = chunks.emplace_back("MGET");
-            for (const auto& id : ids.subspan(i, std::min(options_.mget_chunk, ids.size() - i)))
-                mget.add_written([&](std::string& out) { out.append(keys_.table()).append(id); });
-        }
-        if (chunks.empty()) return {};
-        auto replies = pool_->run([&](detail::redis::MasterLink& link) {
-            for (const auto& mget : chunks) link.conn.append(mget);
-            std::vector<detail::redis::Reply> out;
-            for (std::size_t i = 0; i < chunks.size(); ++i) out.push_back(link.conn.read());
-            for (auto& r : out) r = link.conn.expect(std::move(r), "MGET");
-            return out;
+        if (ids.empty()) return {};
+        return pool_->run([&](detail::redis::MasterLink& link) {
+            AnswerBudget budget(options_.limits);
+            std::vector<Event> found;
+            read_records(link, ids.size(), [&](std::size_t i, std::string& key) { key.append(keys_.table()).append(ids[i]); },
+                         [&](std::size_t, const redisReply& value) {
+                             if (decode_into(found, codec, value)) budget.add(found.back());
+                         });
+            return found;
         });
-        std::vector<Event> found;
-        for (const auto& r : replies)
-            for (std::size_t i = 0; i < r->elements; ++i)
-                if (r->element[i]->type == REDIS_REPLY_STRING) decode_into(found, codec, *r->element[i]);
-        return found;
     }
 
     /// Events whose payload holds user as a bounded literal, ordered by timestamp.
+    /// InvalidQuery for a user id beyond its bounds, AnswerTooLarge beyond the query limits.
     template <class Codec>
     std::vector<Event> find_by_user(std::string_view user, const Codec& codec) const {
-        std::vector<Event> found;
-        if (user.empty()) return found;
-        detail::redis::Command lookup;
-        detail::redis::build_user_lookup(lookup, user, keys_, options_.index_db);
-        auto reply = pool_->run(
-            [&](detail::redis::MasterLink& link) { return link.conn.call(lookup, "looking up the events of a user"); });
-        for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
-            if (!decode_into(found, codec, *reply->element[i])) continue;
-            if (!index::contains_bounded(found.back().payload, user)) {
-                found.pop_back(); // a candidate only: another id shares the token
-                continue;
-            }
-            found.back().timestamp = timestamp_of(detail::redis::text(*reply->element[i + 1]));
-        }
+        check_user_id(user, options_.limits);
+        namespace redis = detail::redis;
+        auto found = pool_->run([&](redis::MasterLink& link) {
+            AnswerBudget budget(options_.limits);
+            const auto hits =
+                redis::candidate_postings(link.conn, keys_, options_.index_db, user, options_.limits.max_candidates,
+                                          options_.index_scan_blobs);
+            if (!hits) budget.examine(options_.limits.max_candidates + 1); // every run too common
+            budget.examine(hits->size());
+            const auto entries = redis::latest_per_id(
+                redis::entries_of(link.conn, keys_, options_.index_db, *hits, options_.mget_chunk), keys_.table());
+            std::vector<Event> out;
+            read_records(link, entries.size(), [&](std::size_t i, std::string& key) { key.append(entries[i].second); },
+                         [&](std::size_t i, const redisReply& value) {
+                             if (!decode_into(out, codec, value)) return;
+                             if (!index::contains_bounded(out.back().payload, user)) {
+                                 out.pop_back(); // a candidate only: another id shares the token
+                                 return;
+                             }
+                             out.back().timestamp = timestamp_of(entries[i].first);
+                             budget.add(out.back());
+                         });
+            return out;
+        });
         std::sort(found.begin(), found.end(), [](const Event& a, const Event& b) {
             return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id);
         });
         return found;
     }
 
-    /// Whether the last operation reached the master (false until the first one did).
+    /// Whether the last operation reached the master with enough replicas connected (false
+    /// until the first one did).
     bool ready() const noexcept { return pool_->ready(); }
 
     /// Called when the ingest loop is idle: checks the master now and then, so that ready()
-    /// notices an outage, and a recovery, without traffic. Never throws.
+    /// notices an outage, too few replicas, and a recovery, without traffic; and goes on
+    /// indexing the records that existed before. Never throws.
     void maintain() {
         const auto now = std::chrono::steady_clock::now();
         if (now < next_health_check_) return;
         next_health_check_ = now + options_.health_interval;
         try {
-            pool_->run([](detail::redis::MasterLink& link) {
+            pool_->run([&](detail::redis::MasterLink& link) {
                 link.replicas = detail::redis::replicas_in_role(*link.conn.call(detail::redis::Command("ROLE"), "ROLE"),
                                                                 link.conn.peer());
+                require_connected_replicas(link);
                 return link.replicas;
             });
+            if (!backfill_->done()) finish_backfill(codec::OcisStoreEvent{}, std::chrono::milliseconds{200});
         } catch (const StoreError&) {
             // ready() is false now; the ingest loop reports the error of the next put
         }
@@ -203,7 +223,8 @@ private:
     /// events were stored.
     std::size_t write(detail::redis::MasterLink& link, detail::redis::WriteBatch& batch) const {
         using detail::redis::Command;
-        const std::size_t want = options_.min_replicas.value_or(std::min<std::size_t>(link.replicas, 1));
+        const std::size_t want = options_.min_replicas;
+        require_connected_replicas(link);
         const auto stamp = link.batches.next(link.conn, keys_.seq(), options_.index_db, detail::redis::events_db);
         batch.plan(stamp.number, stamp.now);
         batch.append_store(link.conn);
@@ -228,9 +249,60 @@ private:
         acked = link.conn.expect(std::move(acked), "WAIT");
         if (acked->integer < static_cast<long long>(want))
             throw StoreError("redis " + link.conn.peer() + ": " + std::to_string(acked->integer) + " of " +
-                             std::to_string(want) + " replicas acknowledged the batch within " +
-                             std::to_string(options_.wait_timeout.count()) +
-                             " ms; the batch is refused (a retry is safe: writes are idempotent)");
+                                 std::to_string(want) + " replicas acknowledged the batch within " +
+                                 std::to_string(options_.wait_timeout.count()) +
+                                 " ms; the batch is refused (a retry is safe: writes are idempotent)",
+                             too_few_replicas());
+    }
+
+    /// StoreError unless the master reported (ROLE) as many connected replicas as required:
+    /// a write would wait for WAIT's timeout and fail anyway.
+    void require_connected_replicas(const detail::redis::MasterLink& link) const {
+        if (link.replicas < options_.min_replicas)
+            throw StoreError("redis " + link.conn.peer() + ": the master has " + std::to_string(link.replicas) +
+                                 " connected replicas, fewer than the " + std::to_string(options_.min_replicas) +
+                                 " required; writes are refused until they are back",
+                             too_few_replicas());
+    }
+    std::string too_few_replicas() const {
+        return "fewer Redis replicas than required (" + std::to_string(options_.min_replicas) +
+               ", redis.min_replicas) acknowledge writes";
+    }
+
+    /// Indexes the records that existed before (or waits while another instance does), for up
+    /// to `budget`; StoreError while not done (the batch goes back and comes again).
+    template <class Codec>
+    void finish_backfill(const Codec& codec, std::chrono::milliseconds budget = std::chrono::seconds{5}) {
+        using Step = detail::redis::Backfill::Step;
+        const auto deadline = std::chrono::steady_clock::now() + budget;
+        for (;;) {
+            const Step step = pool_->run([&](detail::redis::MasterLink& link) {
+                return backfill_->step(link, codec, keys_, options_.index_db, options_.ttl);
+            });
+            if (step == Step::done) return;
+            if (std::chrono::steady_clock::now() >= deadline)
+                throw StoreError("redis-sentinel: indexing the records of table \"" + keys_.table() +
+                                     "\" that existed before (" +
+                                     (step == Step::elsewhere ? std::string("by another instance")
+                                                              : std::to_string(backfill_->scanned()) + " keys so far") +
+                                     "); writes wait until it is done",
+                                 "the store is indexing the records it held already; writes wait");
+            if (step == Step::elsewhere) std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        }
+    }
+
+    /// Reads n records, `mget_chunk` a time, calling key(i, out) to name the i-th and
+    /// f(i, value) for each that exists.
+    template <class Key, class F>
+    void read_records(detail::redis::MasterLink& link, std::size_t n, Key&& key, F&& f) const {
+        for (std::size_t first = 0; first < n; first += options_.mget_chunk) {
+            const std::size_t last = std::min(n, first + options_.mget_chunk);
+            detail::redis::Command mget("MGET");
+            for (std::size_t i = first; i < last; ++i) mget.add_written([&](std::string& out) { key(i, out); });
+            const auto values = link.conn.call(mget, "MGET");
+            for (std::size_t i = 0; i < values->elements; ++i)
+                if (values->element[i]->type == REDIS_REPLY_STRING) f(first + i, *values->element[i]);
+        }
     }
 
     /// Decodes a record onto found; false (and nothing added) when it is not a StoreEvent,
@@ -250,6 +322,7 @@ private:
 
     RedisSentinelOptions options_;
     detail::redis::IndexKeys keys_;
+    std::unique_ptr<detail::redis::Backfill> backfill_;
     std::unique_ptr<detail::redis::MasterPool> pool_; // behind pointers: the store stays movable
     std::chrono::steady_clock::time_point next_health_check_{};
 };

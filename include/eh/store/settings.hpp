@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "eh/store/query_limits.hpp"
+
 namespace eh::store {
 
 struct StoreSettings {
@@ -23,6 +25,10 @@ struct StoreSettings {
     // memory store bounds (0: unbounded)
     std::size_t max_events = 0;
     std::size_t max_bytes = 0;
+    // redis-sentinel: replicas that must acknowledge each batch, and how long WAIT may wait
+    std::size_t min_replicas = 1;
+    std::chrono::milliseconds wait_timeout{1000};
+    QueryLimits limits{}; ///< every store's query bounds
 };
 
 } // namespace eh::store

@@ -18,6 +18,7 @@ public:
         std::string body;
         std::uint64_t seq = 0; ///< order of publication, from 1
         std::string_view data() const noexcept { return body; }
+        std::uint64_t sequence() const noexcept { return seq; }
     };
 
     explicit ScriptedTransport(bool redeliver_naks = false) : redeliver_naks_(redeliver_naks) {}

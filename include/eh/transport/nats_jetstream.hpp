@@ -123,9 +123,9 @@ private:
     struct Shared {
         std::atomic<bool> bound{false};
         std::atomic<std::uint64_t> pending{0};
-        eh::detail::nats::Throttle setup_log{std::chrono::seconds{5}};
-        eh::detail::nats::Throttle fetch_log{std::chrono::seconds{5}};
-        eh::detail::nats::Throttle settle_log{std::chrono::seconds{5}};
+        eh::detail::Throttle setup_log{std::chrono::seconds{5}};
+        eh::detail::Throttle fetch_log{std::chrono::seconds{5}};
+        eh::detail::Throttle settle_log{std::chrono::seconds{5}};
     };
 
     static std::string consumer_name(const NatsOptions& o) {

@@ -21,6 +21,7 @@
 #include "eh/detail/nats/handles.hpp"
 #include "eh/detail/nats/pacing.hpp"
 #include "eh/detail/nats/status.hpp"
+#include "eh/detail/redact.hpp"
 
 namespace eh::detail::nats {
 
@@ -117,7 +118,8 @@ public:
 private:
     struct State {
         explicit State(ConnectOptions o) : options(std::move(o)), backoff(options.retry_first, options.retry_max) {
-            for (const auto& url : server_urls(options.endpoints)) where += (where.empty() ? "" : ",") + url;
+            for (const auto& url : server_urls(options.endpoints))
+                where += (where.empty() ? "" : ",") + redact_urls(url); // never a token in a log line
         }
         void set(bool up, bool gone) {
             std::lock_guard lock(mutex); // notify under the lock: a waiter may free us right after
@@ -141,7 +143,7 @@ private:
     static std::string connected_url(natsConnection* nc) {
         char buf[256] = {};
         if (natsConnection_GetConnectedUrl(nc, buf, sizeof buf) != NATS_OK) return "NATS";
-        return buf;
+        return redact_urls(buf);
     }
 
     // cnats calls these from its own threads.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nats/nats.h>
 
@@ -39,7 +40,11 @@ inline Status consumer_info(jsCtx* js, const std::string& stream, const std::str
 }
 
 /// The consumer's info, creating the consumer when missing (spec.ack_policy) and updating the
-/// flow-control settings of an existing durable when they differ from spec.
+/// flow-control settings of an existing durable when they differ from spec. An existing
+/// consumer that would lose events is refused: a push consumer, one with another ack policy
+/// than spec's (where spec wants explicit acks, an AckNone or AckAll consumer would count a
+/// message as stored before it is), or one filtering another subject (the events of
+/// main-queue would pass it by).
 inline Status ensure_consumer(jsCtx* js, const PullConsumerSpec& spec, jsOptions& api, ConsumerInfo& out) {
     jsConsumerInfo* ci = nullptr;
     jsErrCode code{};
@@ -47,8 +52,16 @@ inline Status ensure_consumer(jsCtx* js, const PullConsumerSpec& spec, jsOptions
     Status s = consumer_info(js, spec.stream, spec.name, api, out);
     if (s) {
         const jsConsumerConfig& have = *out->Config;
+        const std::string unusable = "consumer '" + spec.name + "' exists ";
         if (have.DeliverSubject != nullptr && *have.DeliverSubject != '\0')
-            return {NATS_ERR, {}, "consumer '" + spec.name + "' exists as a push consumer; a pull consumer is needed"};
+            return {NATS_ERR, {}, unusable + "as a push consumer; a pull consumer is needed"};
+        if (have.AckPolicy != spec.ack_policy)
+            return {NATS_ERR, {}, unusable + (spec.ack_policy == js_AckExplicit ? "without explicit acks" : "with acks") +
+                                      "; delete it or choose another consumer name"};
+        const std::string_view filter = have.FilterSubject != nullptr ? have.FilterSubject : "";
+        if (!filter.empty() && filter != spec.subject)
+            return {NATS_ERR, {}, unusable + "filtering '" + std::string(filter) + "', not '" + spec.subject +
+                                      "'; delete it or choose another consumer name"};
         const bool differs = (spec.max_ack_pending > 0 && have.MaxAckPending != spec.max_ack_pending) ||
                              (ack_wait_ns > 0 && have.AckWait != ack_wait_ns);
         if (!spec.durable || !differs) return s;

@@ -1,6 +1,7 @@
 #pragma once
 // Owning handles for cnats objects: each is destroyed exactly once, by the function cnats
 // names for it. Shared by the JetStream transport and the NATS stores.
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -31,6 +32,14 @@ public:
         return {natsMsg_GetData(msg_.get()), static_cast<std::size_t>(natsMsg_GetDataLength(msg_.get()))};
     }
     natsMsg* get() const noexcept { return msg_.get(); }
+    /// Its JetStream stream sequence (from the reply subject); 0 when it has none.
+    std::uint64_t sequence() const noexcept {
+        jsMsgMetaData* meta = nullptr;
+        if (!msg_ || natsMsg_GetMetaData(&meta, msg_.get()) != NATS_OK) return 0;
+        const std::uint64_t seq = meta->Sequence.Stream;
+        jsMsgMetaData_Destroy(meta);
+        return seq;
+    }
 
 private:
     Msg msg_;

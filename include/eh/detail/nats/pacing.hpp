@@ -1,11 +1,12 @@
 #pragma once
 // How often to retry and how often to say so: exponential backoff for reconnects and
-// JetStream setup, and a throttle so a long outage logs a line every few seconds, not a flood.
+// JetStream setup, and (eh/detail/throttle.hpp) a throttle so a long outage logs a line every
+// few seconds, not a flood.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <limits>
 #include <random>
+
+#include "eh/detail/throttle.hpp"
 
 namespace eh::detail::nats {
 
@@ -30,27 +31,6 @@ public:
 private:
     milliseconds first_, cap_;
     int attempts_ = 0;
-};
-
-/// True at most once per period; thread-safe.
-class Throttle {
-public:
-    using clock = std::chrono::steady_clock;
-
-    explicit Throttle(clock::duration period) : period_(period) {}
-
-    bool due(clock::time_point now = clock::now()) noexcept {
-        auto last = last_.load(std::memory_order_relaxed);
-        if (last != never && now - clock::time_point(clock::duration(last)) < period_) return false;
-        return last_.compare_exchange_strong(last, now.time_since_epoch().count(), std::memory_order_relaxed);
-    }
-    /// The next due() is true again at once (e.g. after a recovery, so a new outage is told).
-    void rearm() noexcept { last_.store(never, std::memory_order_relaxed); }
-
-private:
-    static constexpr clock::rep never = std::numeric_limits<clock::rep>::min();
-    clock::duration period_;
-    std::atomic<clock::rep> last_{never};
 };
 
 } // namespace eh::detail::nats

@@ -7,18 +7,22 @@
 //                              record sequence the index is complete, or who is indexing
 //                              which range right now
 //   eh-index.<bucket>.p.<k>    per range, one message per partition k holding postings
-//                              (token, record sequence) of the tokens whose hash falls in k;
-//                              its header Eh-Range names the range
+//                              (token, record sequence) of the tokens whose hash falls in k
+//                              (more, "parts", when one would exceed the server's max
+//                              payload); its header Eh-Range names the range and the part
 // A user query reads only the partition of its token (the server finds that subject's
 // messages through its per-subject index), a 1/partitions share of all postings, in one
 // message per range: partition messages are not merged (compacted) yet.
 //
 // Partition body, little-endian: the range's first sequence (u64), then per token in the
 // partition: token (u64), count (u32), count offsets from that first sequence (u32 each).
-// A token is written once per range and a record once per token (tokenize() deduplicates).
+// A record is written once per token (tokenize() deduplicates); a token once per range, unless
+// its postings were split over several bodies (for_each_partition()).
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -55,10 +59,27 @@ private:
     std::string stream_, prefix_, direct_get_;
 };
 
-/// The header naming the range of record sequences a partition message indexes.
+/// The header naming the range of record sequences a partition message indexes, and which
+/// part of the range's postings in that partition it holds: "<first>-<last>/<part>".
 inline constexpr const char* range_header = "Eh-Range";
 inline std::string range_name(std::uint64_t first, std::uint64_t last) {
     return std::to_string(first) + "-" + std::to_string(last);
+}
+inline std::string part_name(std::string_view range, std::size_t part) {
+    return std::string(range) + "/" + std::to_string(part);
+}
+/// The part of range a header value names; nullopt for another range. A value without a
+/// part (written before parts existed) is part 0.
+inline std::optional<std::size_t> part_of(std::string_view value, std::string_view range) {
+    if (!value.starts_with(range)) return std::nullopt;
+    value.remove_prefix(range.size());
+    if (value.empty()) return 0;
+    std::size_t part = 0;
+    if (value[0] != '/' ||
+        std::from_chars(value.data() + 1, value.data() + value.size(), part).ptr != value.data() + value.size() ||
+        value.size() == 1)
+        return std::nullopt;
+    return part;
 }
 
 namespace postings_detail {
@@ -84,10 +105,14 @@ public:
 
     void add(index::Token t, std::uint64_t seq) { postings_.emplace_back(t, static_cast<std::uint32_t>(seq - first_)); }
 
-    /// Calls f(partition, body) for each partition that holds postings, in partition order.
+    /// Calls f(partition, body) for each partition that holds postings, in partition order;
+    /// a partition whose postings take more than max_body bytes gets several bodies, one
+    /// after the other (a common token's postings, too, are then split: a reader collects a
+    /// token's postings from every group it finds).
     template <class F>
-    void for_each_partition(F&& f) {
+    void for_each_partition(std::size_t max_body, F&& f) {
         using postings_detail::put_le;
+        constexpr std::size_t group_head = sizeof(index::Token) + sizeof(std::uint32_t);
         std::sort(postings_.begin(), postings_.end(), [](const auto& a, const auto& b) {
             return std::tuple(partition_of(a.first), a.first, a.second) <
                    std::tuple(partition_of(b.first), b.first, b.second);
@@ -97,13 +122,22 @@ public:
             const unsigned k = partition_of(postings_[i].first);
             body.clear();
             put_le(body, first_);
-            for (; i < postings_.size() && partition_of(postings_[i].first) == k;) {
+            while (i < postings_.size() && partition_of(postings_[i].first) == k) {
                 const index::Token t = postings_[i].first;
                 std::size_t end = i;
                 while (end < postings_.size() && postings_[end].first == t) ++end;
-                put_le(body, t);
-                put_le(body, static_cast<std::uint32_t>(end - i));
-                for (; i < end; ++i) put_le(body, postings_[i].second);
+                while (i < end) { // the token's postings, in as many groups as the bodies need
+                    const std::size_t room = max_body > body.size() + group_head ? max_body - body.size() - group_head : 0;
+                    if (room < sizeof(std::uint32_t) && body.size() > sizeof first_) {
+                        f(k, std::as_const(body));
+                        body.resize(sizeof first_);
+                        continue;
+                    }
+                    const std::size_t take = std::min(end - i, std::max<std::size_t>(1, room / sizeof(std::uint32_t)));
+                    put_le(body, t);
+                    put_le(body, static_cast<std::uint32_t>(take));
+                    for (const std::size_t stop = i + take; i < stop; ++i) put_le(body, postings_[i].second);
+                }
             }
             f(k, std::as_const(body));
         }

@@ -73,6 +73,7 @@ struct IndexerOptions {
 
 class Indexer {
 public:
+    static constexpr std::uint64_t read_chunk = 256; ///< records read at once
     /// last_put: when this instance's put() last wrote (steady clock ticks), read to give way.
     Indexer(const eh::detail::nats::Client& client, Keys keys, IndexNames names, const std::atomic<std::int64_t>& last_put,
             IndexerOptions options = {})
@@ -86,7 +87,7 @@ public:
         eh::detail::lower_this_thread_priority();
         std::mutex m;
         std::condition_variable_any wake;
-        eh::detail::nats::Throttle error_log{std::chrono::seconds{10}};
+        eh::detail::Throttle error_log{std::chrono::seconds{10}};
         while (!stop.stop_requested()) {
             auto pause = options_.idle;
             try {
@@ -174,72 +175,99 @@ private:
     }
 
     void index_range(std::uint64_t first, std::uint64_t last, std::uint64_t pending_seq) {
-        std::vector<Request> gets;
-        for (std::uint64_t seq = first; seq <= last; ++seq) gets.push_back({keys_.stream_direct_get(), Keys::by_sequence(seq)});
-        const auto records = run(gets);
         RangePostings postings(first);
         Event e;
         std::vector<index::Token> tokens;
-        for (const auto& reply : records) {
-            const auto seq = direct_get_sequence(reply); // none: deleted or replaced since
-            if (!seq || !decode_record_event(reply.data(), codec_, e)) continue;
-            tokens.clear();
-            index::tokenize(e.payload, tokens);
-            for (const auto t : tokens) postings.add(t, *seq);
+        std::vector<Request> gets;
+        // The records a chunk at a time: a range of large records must not sit in memory whole.
+        for (std::uint64_t from = first; from <= last; from += read_chunk) {
+            gets.clear();
+            for (std::uint64_t seq = from; seq <= std::min(last, from + read_chunk - 1); ++seq)
+                gets.push_back({keys_.stream_direct_get(), Keys::by_sequence(seq)});
+            for (const auto& reply : run(gets)) {
+                const auto seq = direct_get_sequence(reply); // none: deleted or replaced since
+                if (!seq || !decode_record_event(reply.data(), codec_, e)) continue;
+                tokens.clear();
+                index::tokenize(e.payload, tokens);
+                for (const auto t : tokens) postings.add(t, *seq);
+            }
         }
-        std::vector<std::pair<unsigned, std::string>> bodies;
-        postings.for_each_partition([&](unsigned k, const std::string& body) { bodies.emplace_back(k, body); });
+        // One message per partition, or more when one would exceed what the server takes.
+        std::vector<Partition> bodies;
+        postings.for_each_partition(max_body(), [&](unsigned k, const std::string& body) {
+            if (bodies.empty() || bodies.back().k != k) bodies.push_back({k});
+            bodies.back().parts.push_back(body);
+        });
         write_partitions(bodies, range_name(first, last));
         publish_progress(Progress::done_message(last), pending_seq); // nullopt: taken over, the taker finishes
     }
 
-    /// Publishes each partition message unless the partition's last message is this range's.
-    void write_partitions(const std::vector<std::pair<unsigned, std::string>>& bodies, const std::string& range) {
-        std::vector<std::size_t> todo(bodies.size());
-        for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
-        for (int attempt = 0; !todo.empty(); ++attempt) {
-            if (attempt == 5) throw StoreError("index partitions of range " + range + " keep changing under this indexer");
-            learn_last(bodies, todo, range);
+    /// A partition's messages of one range, written in order.
+    struct Partition {
+        unsigned k;
+        std::vector<std::string> parts;
+        std::size_t next = 0; ///< the first part not known to be written
+    };
+
+    /// The largest partition body: the server's max payload, less room for the headers.
+    std::size_t max_body() const {
+        constexpr std::int64_t header_room = 1024;
+        return static_cast<std::size_t>(std::max<std::int64_t>(natsConnection_GetMaxPayload(client_.get()) - header_room,
+                                                                header_room));
+    }
+
+    /// Publishes each partition's parts, skipping those whose partition's last message says
+    /// they are written already.
+    void write_partitions(std::vector<Partition>& bodies, const std::string& range) {
+        for (int conflicts = 0;;) {
+            learn_last(bodies, range);
+            std::vector<std::size_t> todo;
             std::vector<Request> publishes;
-            for (const auto i : todo) {
-                const auto& [k, body] = bodies[i];
-                publishes.push_back({names_.partition(k), body, known_[k], {{range_header, range}}});
+            for (std::size_t i = 0; i < bodies.size(); ++i) {
+                Partition& p = bodies[i];
+                if (p.next == p.parts.size()) continue;
+                todo.push_back(i);
+                publishes.push_back({names_.partition(p.k), p.parts[p.next], known_[p.k], {{range_header, part_name(range, p.next)}}});
             }
+            if (todo.empty()) return;
             const auto acks = run(publishes);
-            std::vector<std::size_t> again;
+            bool conflict = false;
             for (std::size_t j = 0; j < acks.size(); ++j) {
-                const unsigned k = bodies[todo[j]].first;
+                Partition& p = bodies[todo[j]];
                 const auto ack = pub_ack(acks[j].data());
-                known_[k] = ack.seq;
-                if (ack.wrong_last_sequence)
-                    again.push_back(todo[j]);
-                else if (!ack.seq)
+                known_[p.k] = ack.seq;
+                if (ack.seq) {
+                    ++p.next;
+                } else if (ack.wrong_last_sequence) {
+                    conflict = true;
+                } else {
                     throw StoreError("writing " + publishes[j].subject + ": " +
                                      (acks[j].data().empty() ? "no stream answered" : std::string(acks[j].data())));
+                }
             }
-            todo = std::move(again);
+            if (conflict && ++conflicts == 5)
+                throw StoreError("index partitions of range " + range + " keep changing under this indexer");
         }
     }
 
-    /// Reads the last message of each partition in todo whose last sequence is unknown;
-    /// drops from todo those whose last message is this range's already.
-    void learn_last(const std::vector<std::pair<unsigned, std::string>>& bodies, std::vector<std::size_t>& todo,
-                    const std::string& range) {
+    /// Reads the last message of each unfinished partition whose last sequence is unknown;
+    /// when it is a part of this range, the parts up to it are written already.
+    void learn_last(std::vector<Partition>& bodies, const std::string& range) {
         std::vector<std::size_t> unknown;
         std::vector<Request> gets;
-        for (const auto i : todo) {
-            if (known_[bodies[i].first]) continue;
+        for (std::size_t i = 0; i < bodies.size(); ++i) {
+            if (known_[bodies[i].k] || bodies[i].next == bodies[i].parts.size()) continue;
             unknown.push_back(i);
-            gets.push_back({names_.direct_get(), IndexNames::last_of(names_.partition(bodies[i].first))});
+            gets.push_back({names_.direct_get(), IndexNames::last_of(names_.partition(bodies[i].k))});
         }
         if (gets.empty()) return;
         const auto lasts = run(gets);
-        std::vector<std::size_t> written;
         for (std::size_t j = 0; j < lasts.size(); ++j) {
-            known_[bodies[unknown[j]].first] = direct_get_sequence(lasts[j]).value_or(0); // 0: no message yet
-            if (header(lasts[j], range_header) == range) written.push_back(unknown[j]);
+            Partition& p = bodies[unknown[j]];
+            known_[p.k] = direct_get_sequence(lasts[j]).value_or(0); // 0: no message yet
+            if (const auto part = part_of(header(lasts[j], range_header), range))
+                p.next = std::min(std::max(p.next, *part + 1), p.parts.size());
         }
-        std::erase_if(todo, [&](std::size_t i) { return std::ranges::find(written, i) != written.end(); });
     }
 
     static std::string random_owner() {

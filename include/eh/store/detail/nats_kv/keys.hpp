@@ -2,13 +2,33 @@
 // The records' names and subjects: exactly ocis's key (go-micro's nats-js-kv layout,
 // eh/detail/natsjskv/record.hpp) of the id under the table. The index is not in that bucket
 // but in a stream of its own (index.hpp), which an ocis reader never opens.
+//
+// A key becomes part of a subject, which the server reads in its control line (4 KiB by
+// default; longer closes the connection): a key is valid the way NATS KV clients check it
+// (not empty, no '.' at either end, only [-/_=.a-zA-Z0-9]) and at most max_key_bytes long.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "eh/detail/natsjskv/record.hpp"
 
 namespace eh::store::detail::nats_kv {
+
+/// A key's longest form: with the longest subject around it ("$JS.API.DIRECT.GET.KV_<bucket>.
+/// $KV.<bucket>.<key>"), a reply inbox and the sizes, well within 4 KiB.
+inline constexpr std::size_t max_key_bytes = 1024;
+
+/// Whether key is a valid NATS KV key (nats.go's keyValid) of at most max_key_bytes.
+constexpr bool valid_key(std::string_view key) noexcept {
+    if (key.empty() || key.size() > max_key_bytes || key.front() == '.' || key.back() == '.') return false;
+    for (char c : key) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '/' || c == '_' || c == '=' || c == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
 
 class Keys {
 public:
@@ -24,6 +44,15 @@ public:
     std::string record_key(std::string_view id) const {
         std::string k;
         record_key(id, k);
+        return k;
+    }
+    /// The record key of id when it is a valid key (see above); nullopt for an id too long to
+    /// be one (or empty without a table). Checked before any encoding: cheap for huge ids.
+    std::optional<std::string> valid_record_key(std::string_view id) const {
+        const std::size_t plain = table_.empty() ? id.size() : table_.size() + 1 + id.size();
+        if ((plain + 4) / 5 * 8 > max_key_bytes) return std::nullopt;
+        std::string k = record_key(id);
+        if (!valid_key(k)) return std::nullopt;
         return k;
     }
 

@@ -43,12 +43,15 @@ inline std::optional<std::uint64_t> json_number(std::string_view json, std::stri
 struct PubAck {
     std::optional<std::uint64_t> seq; ///< stored as this stream sequence
     bool wrong_last_sequence = false; ///< rejected by the expected last subject sequence (10071)
+    bool too_large = false;           ///< rejected as larger than the stream takes (10054)
 };
 
 inline PubAck pub_ack(std::string_view reply) {
-    if (reply.empty() || reply.find("\"error\"") != std::string_view::npos)
-        return {std::nullopt, reply.find("\"err_code\":10071") != std::string_view::npos};
-    return {json_number(reply, "seq"), false};
+    if (reply.empty() || reply.find("\"error\"") != std::string_view::npos) {
+        const auto code = json_number(reply, "err_code");
+        return {std::nullopt, code == 10071u, code == 10054u};
+    }
+    return {json_number(reply, "seq")};
 }
 
 /// A stream's first and last sequence, from the reply to $JS.API.STREAM.INFO.<stream>.

@@ -13,6 +13,7 @@
 #include "eh/error.hpp"
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/connection.hpp"
+#include "eh/store/detail/redis/replies.hpp"
 
 namespace eh::store::detail::redis {
 
@@ -46,11 +47,10 @@ private:
         for (auto& r : replies) r = conn.read();
         for (auto& r : replies) r = conn.expect(std::move(r), "reserving batch numbers");
         const auto received = std::chrono::steady_clock::now();
-        const redisReply& time = *replies[3];
-        if (replies[1]->type != REDIS_REPLY_INTEGER || time.type != REDIS_REPLY_ARRAY || time.elements != 2)
+        const auto time = time_micros(*replies[3]);
+        if (replies[1]->type != REDIS_REPLY_INTEGER || !time)
             throw StoreError("redis " + conn.peer() + ": unexpected reply to INCRBY/TIME");
-        redis_micros_ = std::stoll(std::string(text(*time.element[0]))) * 1'000'000 +
-                        std::stoll(std::string(text(*time.element[1])));
+        redis_micros_ = *time;
         refreshed_ = sent + (received - sent) / 2; // TIME ran about halfway
         end_ = replies[1]->integer + 1;
         next_ = end_ - block;

@@ -16,6 +16,7 @@
 #include "eh/error.hpp"
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/handles.hpp"
+#include "eh/store/detail/redis/reader_limit.hpp"
 
 namespace eh::store::detail::redis {
 
@@ -39,6 +40,7 @@ public:
         c.ctx_.reset(redisConnectWithTimeout(at.host.c_str(), at.port, timeval_of(timeouts.connect)));
         if (!c.ctx_) throw StoreError("redis " + c.peer_ + ": cannot allocate a connection");
         if (c.ctx_->err) c.fail("cannot connect");
+        limit_reader(c.ctx_->reader);
         if (redisSetTimeout(c.ctx_.get(), timeval_of(timeouts.command)) != REDIS_OK) c.fail("cannot set timeouts");
         return c;
     }
@@ -99,6 +101,7 @@ private:
         std::string why = ctx_ && ctx_->err ? std::string(ctx_->errstr) : "unknown error";
         if (ctx_ && ctx_->err == REDIS_ERR_IO && (why.find("temporarily unavailable") != std::string::npos))
             why = "timed out";
+        if (ctx_ && ctx_->err == REDIS_ERR_OOM) why = "a reply larger than this client accepts (reader_limit.hpp)";
         throw StoreError("redis " + peer_ + ": " + std::string(what) + ": " + why);
     }
 

@@ -9,6 +9,9 @@
 //   eh:<table>:b:<number>   the events of batch <number> (16 digits): a list, per event its
 //                           timestamp (µs, 16 digits) and id; empty for one it did not store
 //   eh:<table>:seq          the last batch number taken; writers take blocks (batch_clock.hpp)
+//   eh:<table>:backfill     how far the indexing of the records that existed before has come:
+//                           a SCAN cursor, or "done" (backfill.hpp); eh:<table>:backfill:lease
+//                           names the instance doing it
 // Another table's names differ in what follows its prefix: `p:`, `b:`, `w` and `seq` never
 // take one another's place, and only a batch list ends in `b:` and digits alone.
 #include <cstddef>
@@ -39,17 +42,24 @@ public:
     /// The batch lists' names without their number.
     const std::string& batch() const noexcept { return batch_; }
     /// A SCAN pattern that matches every batch list (and maybe other names: check the digits).
-    std::string batch_pattern() const {
+    std::string batch_pattern() const { return glob_prefix(batch_); }
+    /// A SCAN pattern that matches every record of the table in database 0.
+    std::string table_pattern() const { return glob_prefix(table_); }
+    const std::string& seq() const noexcept { return seq_; }
+    std::string backfill() const { return prefix_ + "backfill"; }
+    std::string backfill_lease() const { return prefix_ + "backfill:lease"; }
+
+private:
+    /// The glob of every name starting with prefix.
+    static std::string glob_prefix(std::string_view prefix) {
         std::string glob;
-        for (char c : batch_) {
+        for (char c : prefix) {
             if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') glob += '\\';
             glob += c;
         }
         return glob + '*';
     }
-    const std::string& seq() const noexcept { return seq_; }
 
-private:
     std::string table_, prefix_, batch_, windows_, seq_;
     std::vector<std::string> partitions_;
 };

@@ -5,7 +5,6 @@
 // Nothing is cached beyond one connection: every new connection asks the sentinels again,
 // so an error, a timeout or a closed connection always leads to a fresh resolution.
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <mutex>
@@ -19,6 +18,7 @@
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/connection.hpp"
 #include "eh/store/detail/redis/nodes.hpp"
+#include "eh/store/detail/redis/replies.hpp"
 
 namespace eh::store::detail::redis {
 
@@ -32,15 +32,6 @@ struct MasterLink {
     std::size_t replicas = 0;
     BatchClock batches; ///< names the batches written on conn
 };
-
-/// The number of connected replicas in a ROLE reply; StoreError unless the peer is a master.
-inline std::size_t replicas_in_role(const redisReply& role, const std::string& peer) {
-    const bool array = role.type == REDIS_REPLY_ARRAY && role.elements >= 1;
-    const std::string_view name = array ? text(*role.element[0]) : std::string_view{};
-    if (name != "master")
-        throw StoreError("redis " + peer + ": ROLE is \"" + std::string(name) + "\", not master (failover in progress?)");
-    return role.elements >= 3 && role.element[2]->type == REDIS_REPLY_ARRAY ? role.element[2]->elements : 0;
-}
 
 class Sentinels {
 public:
@@ -85,14 +76,7 @@ private:
     config::HostPort ask(const config::HostPort& sentinel) const {
         Connection conn = Connection::open(sentinel, {.connect = timeout_, .command = timeout_});
         Reply r = conn.call(Command("SENTINEL", "get-master-addr-by-name", nodes_.master), "SENTINEL get-master-addr-by-name");
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
-            throw StoreError("redis " + conn.peer() + ": does not know master \"" + nodes_.master + "\"");
-        config::HostPort at{std::string(text(*r->element[0]))};
-        const std::string_view port = text(*r->element[1]);
-        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), at.port);
-        if (at.host.empty() || ec != std::errc{} || end != port.data() + port.size())
-            throw StoreError("redis " + conn.peer() + ": malformed address for master \"" + nodes_.master + "\"");
-        return at;
+        return parse_master_address(*r, conn.peer(), nodes_.master);
     }
 
     std::mutex mutex_; // one resolution at a time: they reorder the list

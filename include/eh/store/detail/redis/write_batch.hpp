@@ -35,6 +35,7 @@
 #include "eh/store/detail/redis/connection.hpp"
 #include "eh/store/detail/redis/keys.hpp"
 #include "eh/store/detail/redis/postings.hpp"
+#include "eh/store/lifetime.hpp"
 
 namespace eh::store::detail::redis {
 
@@ -49,13 +50,11 @@ struct Writable {
     std::int64_t score; ///< the event's timestamp in µs (the record itself has none)
 };
 
-/// The event's remaining life at now, the TTL counted from its own timestamp (or from now
-/// when it has none); nullopt when it has already expired.
+/// The event's remaining life at now (eh/store/lifetime.hpp); nullopt when it has ended.
 inline std::optional<Writable> writable(const Event& e, Timestamp now, std::chrono::nanoseconds ttl) {
-    const Timestamp at = e.timestamp == Timestamp{} ? now : e.timestamp;
-    const auto left = std::min(at + ttl - now, ttl); // a timestamp in the future lives ttl, not longer
-    if (left <= std::chrono::nanoseconds::zero()) return std::nullopt;
-    return Writable{&e, std::chrono::ceil<std::chrono::seconds>(left).count(), micros(at)};
+    const auto life = lifetime(e.timestamp, now, ttl);
+    if (!life) return std::nullopt;
+    return Writable{&e, std::chrono::ceil<std::chrono::seconds>(life->end - now).count(), micros(life->start)};
 }
 
 /// How far apart the windows' ends lie: a sixteenth of the TTL, so that the index holds at
@@ -92,8 +91,10 @@ public:
 
     /// Names the batch (its number, and Redis' clock in seconds: batch_clock.hpp) and takes
     /// the first copy of each id as the one to store; whether its record exists already, the
-    /// SET NX tells.
-    void plan(std::int64_t number, std::int64_t now) {
+    /// SET NX tells. index_only: the records exist (backfill.hpp): only their index entries
+    /// are written.
+    void plan(std::int64_t number, std::int64_t now, bool index_only = false) {
+        index_only_ = index_only;
         repaired_ = false;
         number_.clear();
         append_time(number_, number);
@@ -137,9 +138,11 @@ public:
             queued_ += 2;
         }
         conn.append(Command("SELECT", events_db));
-        for (std::size_t i = 0; i < events_.size(); ++i)
-            if (fresh_[i]) conn.append(sets_[i]);
-        queued_ += fresh_count_;
+        if (!index_only_) {
+            for (std::size_t i = 0; i < events_.size(); ++i)
+                if (fresh_[i]) conn.append(sets_[i]);
+            queued_ += fresh_count_;
+        }
         conn.append(Command("EXEC"));
     }
 
@@ -168,6 +171,7 @@ public:
             if (r.type == REDIS_REPLY_ERROR)
                 throw StoreError("redis " + conn.peer() + ": storing the batch: " + std::string(text(r)));
         }
+        if (index_only_) return fresh_count_;
         std::vector<bool> stored = fresh_;
         for (std::size_t i = events_.size(), set = queued_; i-- > 0;)
             if (fresh_[i]) stored[i] = reply->element[--set]->type == REDIS_REPLY_STATUS;
@@ -251,6 +255,7 @@ private:
     std::array<std::string, partitions> blobs_; // each partition's blob
     std::size_t queued_ = 0;                // commands between MULTI and EXEC (0: no transaction)
     bool repaired_ = false;
+    bool index_only_ = false;
 };
 
 } // namespace eh::store::detail::redis
