@@ -167,8 +167,9 @@ public:
         if (history_->store().size() != events.size())
             throw std::runtime_error("in-process history stored " + std::to_string(history_->store().size()) +
                                      " of " + std::to_string(events.size()) + " events");
-        server_ = std::make_unique<eh::server::GrpcServer<History>>(*history_,
-                                                                    eh::server::GrpcOptions{.address = "127.0.0.1:0"});
+        // As the daemon serves a memory store: on gRPC's threads.
+        server_ = std::make_unique<eh::server::GrpcServer<History>>(
+            *history_, eh::server::GrpcOptions{.address = "127.0.0.1:0", .workers = 0});
         server_->start();
         address_ = "127.0.0.1:" + std::to_string(server_->port());
     }

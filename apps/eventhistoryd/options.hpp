@@ -13,6 +13,9 @@
 
 namespace eventhistoryd {
 
+/// A store private to the process: it answers from memory and holds nothing another instance sees.
+inline bool private_store(std::string_view store) { return store == "memory" || store == "noop"; }
+
 inline eh::transport::ConsumerMode consumer_mode(const eh::config::Settings& s, std::string_view store) {
     using eh::config::ConsumerModeChoice;
     switch (s.consumer.mode) {
@@ -20,8 +23,7 @@ inline eh::transport::ConsumerMode consumer_mode(const eh::config::Settings& s, 
     case ConsumerModeChoice::instance: return eh::transport::ConsumerMode::instance;
     case ConsumerModeChoice::automatic: break;
     }
-    return store == "memory" || store == "noop" ? eh::transport::ConsumerMode::instance
-                                                : eh::transport::ConsumerMode::shared;
+    return private_store(store) ? eh::transport::ConsumerMode::instance : eh::transport::ConsumerMode::shared;
 }
 
 inline eh::transport::NatsOptions nats_options(const eh::config::Settings& s, std::string_view store) {
@@ -40,7 +42,7 @@ inline eh::transport::NatsOptions nats_options(const eh::config::Settings& s, st
     o.deliver = s.consumer.deliver_policy;
     // Instance consumers replay the stream: what is older than the TTL is expired anyway.
     if (o.mode == eh::transport::ConsumerMode::instance) o.replay_window = s.store.ttl;
-    o.acks = !(o.mode == eh::transport::ConsumerMode::instance && (store == "memory" || store == "noop"));
+    o.acks = !(o.mode == eh::transport::ConsumerMode::instance && private_store(store));
     o.max_ack_pending = static_cast<std::int64_t>(s.consumer.max_ack_pending);
     o.ack_wait = std::chrono::duration_cast<std::chrono::milliseconds>(s.consumer.ack_wait);
     return o;
@@ -54,12 +56,14 @@ inline eh::IngestOptions ingest_options(const eh::config::Settings& s) {
     return o;
 }
 
-inline eh::server::GrpcOptions grpc_options(const eh::config::Settings& s) {
+inline eh::server::GrpcOptions grpc_options(const eh::config::Settings& s, std::string_view store) {
     eh::server::GrpcOptions o;
     o.address = s.grpc.addr;
     o.max_ids = s.grpc.max_ids_per_request;
     o.max_receive_bytes = s.grpc.max_message_bytes;
     o.max_in_flight = s.grpc.max_in_flight;
+    // A private store answers from memory: handing each call to a worker would cost more than it.
+    if (private_store(store)) o.workers = 0;
     o.tls = {.cert_file = s.grpc.tls_cert,
              .key_file = s.grpc.tls_key,
              .client_ca_file = s.grpc.tls_client_ca,

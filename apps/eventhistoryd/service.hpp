@@ -101,7 +101,7 @@ int serve(const eh::config::Settings& settings, std::string_view version, const 
     std::optional<Grpc> grpc;
     std::optional<eh::registry::NatsJsKvRegistrar> registrar;
     if (!settings.grpc.disabled) {
-        grpc.emplace(history, grpc_options(settings));
+        grpc.emplace(history, grpc_options(settings, Store::name));
         grpc->start();
         if (settings.registry.disabled) {
             spdlog::info("registry: disabled; clients must dial {} themselves", grpc->bound_address());

@@ -16,6 +16,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -557,11 +558,23 @@ struct Background {
     std::thread thread;
 };
 
+/// Threads of this process whose name starts with prefix.
+std::size_t threads_named(std::string_view prefix) {
+    std::size_t n = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        if (std::getline(comm, name) && name.starts_with(prefix)) ++n;
+    }
+    return n;
+}
+
 } // namespace
 
 TEST_CASE("a hung store: calls beyond max_in_flight get RESOURCE_EXHAUSTED at once, health keeps answering") {
     HungStore hung({.max_in_flight = 2, .workers = 2});
     auto& [served, gen, events, stub] = hung;
+    CHECK(threads_named("eh-grpc-") == 2);
     Background first([&] { return get_events(*stub, {events[0].id}); });
     Background second([&] { return get_events_for_user(*stub, gen.users()[0]); });
     REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 2; }, patience));
@@ -584,6 +597,24 @@ TEST_CASE("a hung store: calls beyond max_in_flight get RESOURCE_EXHAUSTED at on
     check_same(get_events(*stub, {events[1].id}), {events[1]}); // slots free again
     using eh::server::GrpcMethod;
     CHECK(served.server.metrics().requests(GrpcMethod::get_events, StatusCode::RESOURCE_EXHAUSTED) == 2);
+}
+
+TEST_CASE("workers = 0: calls run on gRPC's threads, still at most max_in_flight at once") {
+    HungStore hung({.max_in_flight = 1, .workers = 0});
+    auto& [served, gen, events, stub] = hung;
+    Background first([&] { return get_events(*stub, {events[0].id}); });
+    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 1; }, patience));
+    CHECK(threads_named("eh-grpc-") == 0); // the waiting call holds one of gRPC's threads
+    const Answer refused = get_events_for_user(*stub, gen.users()[0]);
+    CHECK(refused.status.error_code() == StatusCode::RESOURCE_EXHAUSTED);
+    CHECK(refused.status.error_message() == "too many requests in flight (limit 1); try again");
+    CHECK(served.server.in_flight() == 1);
+
+    served.history.store().open();
+    check_same(first.get(), {events[0]});
+    check_same(get_events(*stub, {events[1].id}), {events[1]});
+    CHECK(get_events_for_user(*stub, gen.users()[0]).status.ok());
+    CHECK(served.history.store().queries() == 3);
 }
 
 TEST_CASE("a call whose deadline passed or whose client cancelled while it queued never reaches the store") {

@@ -23,7 +23,9 @@ struct GrpcOptions {
     std::size_t max_receive_bytes = 4u << 20;   ///< larger requests get RESOURCE_EXHAUSTED from gRPC itself
     /// Calls admitted at once, queued or running; beyond, RESOURCE_EXHAUSTED at once.
     std::size_t max_in_flight = 64;
-    std::size_t workers = 8; ///< threads running the calls (at most max_in_flight)
+    /// Threads running the calls (at most max_in_flight). 0: gRPC's own threads run them,
+    /// for histories whose queries never wait on I/O (a slow store would hold up health checks).
+    std::size_t workers = 8;
     GrpcServerTls tls;
 };
 

@@ -2,7 +2,9 @@
 // Where the gRPC adapter runs its handlers: threads of its own, never gRPC's callback threads,
 // so that a slow or hung store holds up only these (health checks, reflection and refusals
 // keep answering). At most `limit` calls are admitted at once, queued or running; admit()
-// refuses the next one at once instead of queueing without bound.
+// refuses the next one at once instead of queueing without bound. With no threads, admit()
+// runs the call on the caller's thread: for histories whose queries never wait on I/O (the
+// memory and noop stores), where two thread handoffs per call cost more than the call.
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
@@ -32,7 +34,7 @@ protected:
 class CallWorkers {
 public:
     CallWorkers(std::size_t threads, std::size_t limit) : limit_(std::max<std::size_t>(limit, 1)) {
-        threads = std::clamp<std::size_t>(threads, 1, limit_);
+        threads = std::min(threads, limit_);
         for (std::size_t i = 0; i < threads; ++i)
             threads_.emplace_back([this, i] {
                 eh::detail::name_this_thread(("eh-grpc-" + std::to_string(i)).c_str());
@@ -51,16 +53,19 @@ public:
         threads_.clear(); // joins
     }
 
-    /// Queues job unless `limit` calls are in flight already; false then (job not run).
-    /// The job must live until its answer().
+    /// Queues job (runs it here, with no threads) unless `limit` calls are in flight already;
+    /// false then (job not run). The job must live until its answer().
     bool admit(CallJob& job) {
         {
             std::lock_guard lock(mutex_);
             if (in_flight_ >= limit_) return false;
             ++in_flight_;
-            queue_.push_back(&job);
+            if (!threads_.empty()) queue_.push_back(&job);
         }
-        ready_.notify_one();
+        if (threads_.empty())
+            finish(job);
+        else
+            ready_.notify_one();
         return true;
     }
 
@@ -82,13 +87,17 @@ private:
                 job = queue_.front();
                 queue_.pop_front();
             }
-            job->run();
-            {
-                std::lock_guard lock(mutex_);
-                --in_flight_;
-            }
-            job->answer();
+            finish(*job);
         }
+    }
+
+    void finish(CallJob& job) {
+        job.run();
+        {
+            std::lock_guard lock(mutex_);
+            --in_flight_;
+        }
+        job.answer();
     }
 
     const std::size_t limit_;
