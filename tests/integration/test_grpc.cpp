@@ -574,10 +574,10 @@ std::size_t threads_named(std::string_view prefix) {
 TEST_CASE("a hung store: calls beyond max_in_flight get RESOURCE_EXHAUSTED at once, health keeps answering") {
     HungStore hung({.max_in_flight = 2, .workers = 2});
     auto& [served, gen, events, stub] = hung;
-    CHECK(threads_named("eh-grpc-") == 2);
     Background first([&] { return get_events(*stub, {events[0].id}); });
     Background second([&] { return get_events_for_user(*stub, gen.users()[0]); });
     REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 2; }, patience));
+    CHECK(threads_named("eh-grpc-") == 2); // each waiting call holds a worker (named by now)
 
     // Both slots taken: the next calls, by either path, are refused without waiting.
     const Answer third = get_events(*stub, {events[1].id});
