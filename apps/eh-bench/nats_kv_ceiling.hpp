@@ -57,10 +57,11 @@ public:
         std::vector<kv::Request> puts;
         for (const Record& r : records_) puts.push_back({.subject = keys.record_subject(r.key), .payload = r.value});
         std::vector<kv::Request> requests;
+        kv::ReplyBox replies(connection.get()); // one for all batches, as the store keeps its own
         const double rate = raw_consumer_rate(endpoint, count, batch, bucket, [&](std::size_t first, std::size_t n) {
             requests.clear();
             for (std::size_t i = 0; i < n; ++i) requests.push_back(puts[(first + i) % puts.size()]);
-            const auto acks = kv::run_pipeline(connection.get(), requests, std::chrono::seconds{10});
+            const auto acks = replies.exchange(requests, std::chrono::seconds{10}, kv::Send::flush);
             for (std::size_t i = 0; i < acks.size(); ++i)
                 if (acks[i].data().empty() || acks[i].data().find("\"error\"") != std::string_view::npos)
                     throw std::runtime_error("nats-js-kv ceiling: writing " + requests[i].subject + ": " +

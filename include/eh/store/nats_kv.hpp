@@ -26,7 +26,9 @@
 // IndexerOptions::max_lag records (the writes are the acked path; the index may follow).
 //
 // Reads. get() pipelines direct gets ($JS.API.DIRECT.GET.KV_<bucket>.<subject>): any server
-// of the bucket answers, with no consumer created. find_by_user() reads how far the index
+// of the bucket answers, with no consumer created. Reads go over a second connection that
+// writes each request at once: a one-id get waits neither for cnats' write batching (up to
+// 1 ms) nor for a PING/PONG flush, and the writes' connection keeps batching. find_by_user() reads how far the index
 // goes (b) and the bucket's last sequence (L), then the partition of the user id's longest
 // word run (more runs while the candidates are many, intersected), and adds every record
 // after b: answers are exact however far the indexer lags (that tail costs a read per record:
@@ -94,7 +96,8 @@ public:
     explicit NatsKvStore(NatsKvOptions options)
         : options_(std::move(options)), keys_(options_.database, options_.table), index_(options_.database),
           client_(std::make_unique<eh::detail::nats::Client>(options_.connection)),
-          state_(std::make_unique<State>()) {}
+          reader_(std::make_unique<eh::detail::nats::Client>(read_connection(options_.connection))),
+          state_(std::make_unique<State>(*client_, *reader_)) {}
 
     static NatsKvStore make(const StoreSettings& s) {
         NatsKvOptions o;
@@ -146,7 +149,7 @@ public:
                                    " with its headers)");
         }
         state_->last_put.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-        const auto acks = run(requests);
+        const auto acks = run(state_->writes, requests);
         for (std::size_t i = 0; i < acks.size(); ++i) {
             const auto ack = detail::nats_kv::pub_ack(acks[i].data());
             if (ack.wrong_last_sequence) {
@@ -178,7 +181,7 @@ public:
             requests.clear();
             for (const auto& id : ids.subspan(first, std::min(query_chunk, ids.size() - first)))
                 if (const auto key = keys_.valid_record_key(id)) requests.push_back({keys_.direct_get_subject(*key), {}});
-            for (const auto& reply : run(requests))
+            for (const auto& reply : run(state_->reads, requests))
                 if (decode_into(found, codec, reply)) budget.add(found.back());
         }
         return found;
@@ -197,7 +200,7 @@ public:
             requests.clear();
             for (const auto seq : std::span(seqs).subspan(first, std::min(query_chunk, seqs.size() - first)))
                 requests.push_back({keys_.stream_direct_get(), detail::nats_kv::Keys::by_sequence(seq)});
-            for (const auto& reply : run(requests)) {
+            for (const auto& reply : run(state_->reads, requests)) {
                 if (!decode_into(found, codec, reply)) continue;
                 const Event& e = found.back();
                 // Another table's record (one bucket may hold several), or a candidate only:
@@ -216,7 +219,7 @@ public:
     }
 
     /// Connected, with the bucket and the index stream open.
-    bool ready() const noexcept { return client_->connected() && state_->opened; }
+    bool ready() const noexcept { return client_->connected() && reader_->connected() && state_->opened; }
 
     /// Called when the ingest loop is idle: opens the bucket as soon as NATS answers, so that
     /// ready() does not wait for the first event (and the indexer starts). Never throws.
@@ -232,6 +235,10 @@ public:
 
 private:
     struct State {
+        State(const eh::detail::nats::Client& writer, const eh::detail::nats::Client& reader)
+            : writes(writer, detail::nats_kv::Send::flush), reads(reader, detail::nats_kv::Send::at_once) {}
+        detail::nats_kv::Pipeline writes; // puts, the indexer, stream info
+        detail::nats_kv::Pipeline reads;  // the records' direct gets
         std::mutex mutex; // guards open()
         eh::detail::nats::JetStream js;
         detail::nats_kv::Bucket records;
@@ -247,7 +254,8 @@ private:
         if (state_->opened) return;
         std::lock_guard lock(state_->mutex);
         if (state_->opened) return;
-        if (!client_->connected()) throw StoreError("nats-js-kv: not connected to " + client_->where());
+        if (!client_->connected() || !reader_->connected())
+            throw StoreError("nats-js-kv: not connected to " + client_->where());
         if (!state_->js) {
             jsCtx* js = nullptr;
             if (auto s = eh::detail::nats::status(natsConnection_JetStream(&js, client_->get(), nullptr)); !s)
@@ -261,7 +269,8 @@ private:
                                              {index_.stream(), options_.ttl, options_.memory_storage, replicas},
                                              index_.wildcard());
         if (!state_->indexer) {
-            auto& indexer = state_->indexer.emplace(*client_, keys_, index_, state_->last_put, options_.indexer);
+            auto& indexer =
+                state_->indexer.emplace(*client_, state_->writes, keys_, index_, state_->last_put, options_.indexer);
             state_->indexing = std::jthread([&indexer](std::stop_token stop) { indexer.run(stop); });
         }
         state_->opened = true;
@@ -280,10 +289,17 @@ private:
     /// After a failure the bucket and stream are looked up again: they may have been deleted.
     void mark_failed() const { state_->opened = false; }
 
-    std::vector<eh::detail::nats::Message> run(const std::vector<detail::nats_kv::Request>& requests) const {
+    static eh::detail::nats::ConnectOptions read_connection(eh::detail::nats::ConnectOptions o) {
+        o.name += "-reads";
+        o.send_asap = true;
+        return o;
+    }
+
+    std::vector<eh::detail::nats::Message> run(const detail::nats_kv::Pipeline& pipeline,
+                                               const std::vector<detail::nats_kv::Request>& requests) const {
         open();
         try {
-            return detail::nats_kv::run_pipeline(client_->get(), requests, options_.request_timeout);
+            return pipeline.run(requests, options_.request_timeout);
         } catch (const StoreError&) {
             mark_failed();
             throw;
@@ -294,7 +310,8 @@ private:
     /// where it is complete, then every record after; counted against max_candidates.
     std::vector<std::uint64_t> candidates(std::string_view user, AnswerBudget& budget) const {
         namespace kv = detail::nats_kv;
-        const auto replies = run({{index_.direct_get(), kv::IndexNames::last_of(index_.progress())}, {keys_.stream_info(), {}}});
+        const auto replies = run(state_->reads, {{index_.direct_get(), kv::IndexNames::last_of(index_.progress())},
+                                                 {keys_.stream_info(), {}}});
         const auto bucket = kv::stream_range(replies[1].data());
         if (!bucket) {
             mark_failed();
@@ -371,7 +388,8 @@ private:
         namespace n = eh::detail::nats;
         namespace kv = detail::nats_kv;
         const std::string subject = index_.partition(k);
-        const auto last = kv::direct_get_sequence(run({{index_.direct_get(), kv::IndexNames::last_of(subject)}})[0]);
+        const auto last =
+            kv::direct_get_sequence(run(state_->reads, {{index_.direct_get(), kv::IndexNames::last_of(subject)}})[0]);
         if (!last) return; // no postings in this partition
         jsSubOptions so;
         jsSubOptions_Init(&so);
@@ -419,7 +437,8 @@ private:
     detail::nats_kv::Keys keys_;
     detail::nats_kv::IndexNames index_;
     std::unique_ptr<eh::detail::nats::Client> client_; // behind pointers: the store stays movable
-    std::unique_ptr<State> state_;                     // after the client: the indexer stops first
+    std::unique_ptr<eh::detail::nats::Client> reader_; // sends at once: for the reads
+    std::unique_ptr<State> state_;                     // after the clients: the indexer stops first
 };
 
 } // namespace eh::store

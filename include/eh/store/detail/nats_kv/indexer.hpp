@@ -75,9 +75,10 @@ class Indexer {
 public:
     static constexpr std::uint64_t read_chunk = 256; ///< records read at once
     /// last_put: when this instance's put() last wrote (steady clock ticks), read to give way.
-    Indexer(const eh::detail::nats::Client& client, Keys keys, IndexNames names, const std::atomic<std::int64_t>& last_put,
-            IndexerOptions options = {})
-        : client_(client), keys_(std::move(keys)), names_(std::move(names)), last_put_(last_put), options_(options),
+    /// pipeline: on client's connection.
+    Indexer(const eh::detail::nats::Client& client, const Pipeline& pipeline, Keys keys, IndexNames names,
+            const std::atomic<std::int64_t>& last_put, IndexerOptions options = {})
+        : client_(client), pipeline_(pipeline), keys_(std::move(keys)), names_(std::move(names)), last_put_(last_put), options_(options),
           owner_(random_owner()) {}
 
     /// Indexes until stop is requested, at the lowest CPU priority; errors are logged
@@ -142,7 +143,7 @@ private:
     }
 
     std::vector<eh::detail::nats::Message> run(const std::vector<Request>& requests) const {
-        return run_pipeline(client_.get(), requests, options_.timeout);
+        return pipeline_.run(requests, options_.timeout);
     }
 
     /// Whether the same thing (a pending message's sequence, a range's start) has been seen
@@ -284,6 +285,7 @@ private:
     }
 
     const eh::detail::nats::Client& client_;
+    const Pipeline& pipeline_;
     Keys keys_;
     IndexNames names_;
     const std::atomic<std::int64_t>& last_put_;
