@@ -63,7 +63,7 @@ concept TransportCanSettle = requires(T& t, std::span<typename T::message_type> 
 };
 
 template <class T>
-concept Transport = TransportHasMessage<T> && TransportMessage<typename T::message_type> && TransportCanFetch<T> &&
+concept Transport = std::move_constructible<T> && TransportHasMessage<T> && TransportMessage<typename T::message_type> && TransportCanFetch<T> &&
                     TransportCanSettle<T>;
 
 // --- Store: where events are kept, found by id and by user ----------------------------------
@@ -73,17 +73,21 @@ concept StoreCanPut = requires(S& s, std::span<const Event> batch, const C& code
     { s.put(batch, codec) } -> std::same_as<PutStats>;
 };
 template <class S, class C>
-concept StoreCanGet = requires(S& s, std::span<const std::string> ids, const C& codec) {
+concept StoreCanGet = requires(const S& s, std::span<const std::string> ids, const C& codec) {
     { s.get(ids, codec) } -> std::same_as<std::vector<Event>>;
 };
 template <class S, class C>
-concept StoreCanFindByUser = requires(S& s, std::string_view user, const C& codec) {
+concept StoreCanFindByUser = requires(const S& s, std::string_view user, const C& codec) {
     { s.find_by_user(user, codec) } -> std::same_as<std::vector<Event>>;
 };
 
-/// A store usable with codec C. Stores that keep events in memory may ignore the codec.
+/// A store usable with codec C. Queries are const and may run on other threads than put():
+/// a store is thread-safe. EventHistory takes its store by value, so a store is movable (keep
+/// a mutex or a connection behind a pointer). Stores that keep events in memory may ignore
+/// the codec.
 template <class S, class C>
-concept Store = Codec<C> && StoreCanPut<S, C> && StoreCanGet<S, C> && StoreCanFindByUser<S, C>;
+concept Store = Codec<C> && std::move_constructible<S> && StoreCanPut<S, C> && StoreCanGet<S, C> &&
+                StoreCanFindByUser<S, C>;
 
 /// A store the daemon can pick by name at run time.
 template <class S>
@@ -112,7 +116,10 @@ inline constexpr bool always_false = false;
 // The checks return true whatever happens: a failing one has already said why, once.
 template <class T>
 consteval bool check_transport() {
-    if constexpr (!TransportHasMessage<T>)
+    if constexpr (!std::move_constructible<T>)
+        static_assert(always_false<T>, "eh: Transport policy must be move-constructible (EventHistory holds it by "
+                                       "value): keep a mutex or a connection behind a std::unique_ptr");
+    else if constexpr (!TransportHasMessage<T>)
         static_assert(always_false<T>, "eh: Transport policy lacks a nested `message_type`");
     else if constexpr (!TransportMessage<typename T::message_type>)
         static_assert(always_false<T>, "eh: Transport::message_type must be movable and have `data()` -> string_view");
@@ -139,14 +146,17 @@ consteval bool check_codec() {
 
 template <class S, class C>
 consteval bool check_store() {
-    if constexpr (!StoreCanPut<S, C>)
+    if constexpr (!std::move_constructible<S>)
+        static_assert(always_false<S>, "eh: Store policy must be move-constructible (EventHistory holds it by value): "
+                                       "keep a mutex or a connection behind a std::unique_ptr");
+    else if constexpr (!StoreCanPut<S, C>)
         static_assert(always_false<S>, "eh: Store policy lacks `eh::PutStats put(std::span<const eh::Event>, const Codec&)`");
     else if constexpr (!StoreCanGet<S, C>)
         static_assert(always_false<S>, "eh: Store policy lacks `std::vector<eh::Event> get(std::span<const std::string> "
-                                       "ids, const Codec&)`");
+                                       "ids, const Codec&) const`");
     else if constexpr (!StoreCanFindByUser<S, C>)
         static_assert(always_false<S>, "eh: Store policy lacks `std::vector<eh::Event> find_by_user(std::string_view, "
-                                       "const Codec&)`");
+                                       "const Codec&) const`");
     return true;
 }
 

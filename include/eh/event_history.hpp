@@ -267,10 +267,10 @@ private:
         return n == 0 ? std::string() : " (" + std::to_string(n) + " lines like this one silenced before)";
     }
 
-    // Queries may run on other threads than the ingest loop: stores are thread-safe, and
-    // const here means "does not change what EventHistory itself holds".
+    // Queries may run on other threads than the ingest loop: a store's const queries are
+    // thread-safe beside its put().
     Transport transport_;
-    mutable Store store_;
+    Store store_;
     Codec codec_;
     IngestOptions options_;
     Counters counters_;

@@ -26,6 +26,7 @@
 #include "eh/store/redis_sentinel.hpp"
 #include "eh/testing/generator.hpp"
 #include "eh/testing/scripted_transport.hpp"
+#include "eh/testing/store_contract.hpp"
 #include "fixtures/redis_cluster.hpp"
 
 using namespace std::chrono_literals;
@@ -217,6 +218,15 @@ bool all_acked(const History& history, std::size_t published) {
 }
 
 } // namespace
+
+TEST_CASE("store contract: redis-sentinel (a table of its own per clause)") {
+    RedisCluster& cluster = shared_cluster();
+    int table = 0;
+    auto report = eh::testing::check_store_contract<Store>(
+        [&] { return Store(options_for(cluster, "contract" + std::to_string(++table) + ":")); });
+    INFO(report.text());
+    CHECK(report.ok());
+}
 
 TEST_CASE("redis-sentinel: bad nodes are a configuration error, one line naming the node") {
     auto error_of = [](std::vector<std::string> nodes) -> std::string {

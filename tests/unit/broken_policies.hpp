@@ -2,6 +2,7 @@
 // Policies that each miss one requirement: the concept checks must reject them, and
 // EventHistory must name what is missing (compile_fail_policy.cpp).
 #include <chrono>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,9 +24,24 @@ struct Store { // no find_by_user
         return {};
     }
     template <class C>
-    std::vector<eh::Event> get(std::span<const std::string>, const C&) {
+    std::vector<eh::Event> get(std::span<const std::string>, const C&) const {
         return {};
     }
+};
+struct ImmovableStore { // everything, but a mutex held by value makes it immovable
+    template <class C>
+    eh::PutStats put(std::span<const eh::Event>, const C&) {
+        return {};
+    }
+    template <class C>
+    std::vector<eh::Event> get(std::span<const std::string>, const C&) const {
+        return {};
+    }
+    template <class C>
+    std::vector<eh::Event> find_by_user(std::string_view, const C&) const {
+        return {};
+    }
+    std::mutex mutex;
 };
 struct Codec { // no decode
     void encode(const eh::Event&, std::string&) const {}

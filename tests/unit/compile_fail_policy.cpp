@@ -9,6 +9,8 @@
 using History = eh::EventHistory<broken::Transport, eh::store::NoopStore>;
 #elif defined(EH_BROKEN_store)
 using History = eh::EventHistory<eh::testing::ScriptedTransport, broken::Store>;
+#elif defined(EH_BROKEN_immovable_store)
+using History = eh::EventHistory<eh::testing::ScriptedTransport, broken::ImmovableStore>;
 #elif defined(EH_BROKEN_codec)
 using History = eh::EventHistory<eh::testing::ScriptedTransport, eh::store::NoopStore, broken::Codec>;
 #endif

@@ -69,11 +69,11 @@ struct RefusingStore {
         return inner.put(batch, codec);
     }
     template <class Codec>
-    std::vector<eh::Event> get(std::span<const std::string> ids, const Codec& codec) {
+    std::vector<eh::Event> get(std::span<const std::string> ids, const Codec& codec) const {
         return inner.get(ids, codec);
     }
     template <class Codec>
-    std::vector<eh::Event> find_by_user(std::string_view user, const Codec& codec) {
+    std::vector<eh::Event> find_by_user(std::string_view user, const Codec& codec) const {
         return inner.find_by_user(user, codec);
     }
 };

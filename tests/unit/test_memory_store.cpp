@@ -1,6 +1,7 @@
 // Store `memory`: idempotence, TTL from the event's timestamp, bounds, eviction order.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "eh/store/memory.hpp"
 #include "eh/store/noop.hpp"
 #include "eh/testing/manual_clock.hpp"
+#include "eh/testing/store_contract.hpp"
 
 using namespace std::chrono_literals;
 using eh::Event;
@@ -389,4 +391,50 @@ TEST_CASE("store list: a store is picked by name from a compile-time list") {
     CHECK(picked == "noop");
     CHECK_FALSE(List::visit("redis", [&](auto) { picked = "wrong"; }));
     CHECK(picked == "noop");
+}
+
+TEST_CASE("store contract: memory (on a manual clock) and noop (keeps nothing)") {
+    auto memory = eh::testing::check_store_contract<Store>([](Clock& clock) { return Store({}, clock); });
+    INFO(memory.text());
+    CHECK(memory.ok());
+    CHECK(memory.clauses.size() == 10); // every clause, the two that move time included
+
+    auto noop = eh::testing::check_store_contract<eh::store::NoopStore>([] { return eh::store::NoopStore{}; },
+                                                                         {.keeps_events = false});
+    INFO(noop.text());
+    CHECK(noop.ok());
+}
+
+namespace {
+/// Memory stores that each break one promise: the kit must say which.
+struct ReversedGet : Store {
+    using Store::Store;
+    template <class C>
+    std::vector<Event> get(std::span<const std::string> ids, const C& c) const {
+        auto found = Store::get(ids, c);
+        std::reverse(found.begin(), found.end());
+        return found;
+    }
+};
+struct UnorderedUserAnswer : Store {
+    using Store::Store;
+    template <class C>
+    std::vector<Event> find_by_user(std::string_view user, const C& c) const {
+        auto found = Store::find_by_user(user, c);
+        std::reverse(found.begin(), found.end());
+        return found;
+    }
+};
+template <class Broken>
+std::vector<std::string> broken_clauses() {
+    const auto report = eh::testing::check_store_contract<Broken>([](Clock& clock) { return Broken({}, clock); });
+    std::vector<std::string> out;
+    for (const auto& f : report.failures) out.push_back(f.substr(0, f.find(':')));
+    return out;
+}
+} // namespace
+
+TEST_CASE("store contract: a store that breaks a promise fails the clause that holds it") {
+    CHECK(broken_clauses<ReversedGet>() == std::vector<std::string>{"get"});
+    CHECK(broken_clauses<UnorderedUserAnswer>() == std::vector<std::string>{"user queries"});
 }

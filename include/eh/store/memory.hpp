@@ -47,6 +47,7 @@
 #include "eh/concepts.hpp"
 #include "eh/index/match.hpp"
 #include "eh/index/tokens.hpp"
+#include "eh/store/answer.hpp"
 #include "eh/store/detail/memory/background_worker.hpp"
 #include "eh/store/detail/memory/id_table.hpp"
 #include "eh/store/detail/memory/packed_event.hpp"
@@ -143,7 +144,7 @@ public:
         return out;
     }
 
-    /// Events whose payload holds user as a bounded literal, ordered by timestamp.
+    /// Events whose payload holds user as a bounded literal, in order_user_answer()'s order.
     /// InvalidQuery for a user id beyond its bounds, AnswerTooLarge beyond the answer limits.
     template <class Codec>
     std::vector<Event> find_by_user(std::string_view user, const Codec&) const {
@@ -153,8 +154,7 @@ public:
         std::vector<Event> out;
         for (std::size_t first = 0; first < found.size(); first += query_chunk)
             verify(std::span(found).subspan(first, std::min(query_chunk, found.size() - first)), user, budget, out);
-        std::sort(out.begin(), out.end(),
-                  [](const Event& a, const Event& b) { return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id); });
+        order_user_answer(out);
         return out;
     }
 

@@ -35,7 +35,7 @@
 // about a second's worth of events, more while the indexer catches up). The candidates are
 // read by sequence and kept when they still are records of this table holding the id (the
 // reference scan's test, eh/index/match.hpp). An id without word characters has no token:
-// then every record is read (rare). Results are in timestamp order, then store order.
+// then every record is read (rare). Results are in order_user_answer()'s order.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -60,6 +60,7 @@
 #include "eh/event.hpp"
 #include "eh/index/match.hpp"
 #include "eh/index/tokens.hpp"
+#include "eh/store/answer.hpp"
 #include "eh/store/detail/nats_kv/bucket.hpp"
 #include "eh/store/detail/nats_kv/index.hpp"
 #include "eh/store/detail/nats_kv/indexer.hpp"
@@ -187,7 +188,7 @@ public:
         return found;
     }
 
-    /// Events whose payload holds user as a bounded literal, by timestamp (see "Reads").
+    /// Events whose payload holds user as a bounded literal, in order_user_answer()'s order (see "Reads").
     /// InvalidQuery for a user id beyond its bounds, AnswerTooLarge beyond the answer limits.
     template <class Codec>
     std::vector<Event> find_by_user(std::string_view user, const Codec& codec) const {
@@ -212,9 +213,7 @@ public:
                     budget.add(e);
             }
         }
-        // Candidates came in store order: that breaks ties.
-        std::stable_sort(found.begin(), found.end(),
-                         [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
+        order_user_answer(found);
         return found;
     }
 
@@ -425,12 +424,11 @@ private:
     template <class Codec>
     static bool decode_into(std::vector<Event>& found, const Codec& codec, const eh::detail::nats::Message& reply) {
         if (reply.data().empty()) return false;
-        if (detail::nats_kv::decode_record_event(reply.data(), codec, found.emplace_back())) {
-            found.back().timestamp = detail::nats_kv::record_time(reply);
+        return append_decoded(found, [&](Event& e) {
+            if (!detail::nats_kv::decode_record_event(reply.data(), codec, e)) return false;
+            e.timestamp = detail::nats_kv::record_time(reply);
             return true;
-        }
-        found.pop_back();
-        return false;
+        });
     }
 
     NatsKvOptions options_;

@@ -55,6 +55,7 @@
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/index/match.hpp"
+#include "eh/store/answer.hpp"
 #include "eh/store/detail/redis/backfill.hpp"
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/keys.hpp"
@@ -153,7 +154,7 @@ public:
         });
     }
 
-    /// Events whose payload holds user as a bounded literal, ordered by timestamp.
+    /// Events whose payload holds user as a bounded literal, in order_user_answer()'s order.
     /// InvalidQuery for a user id beyond its bounds, AnswerTooLarge beyond the query limits.
     template <class Codec>
     std::vector<Event> find_by_user(std::string_view user, const Codec& codec) const {
@@ -181,9 +182,7 @@ public:
                          });
             return out;
         });
-        std::sort(found.begin(), found.end(), [](const Event& a, const Event& b) {
-            return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id);
-        });
+        order_user_answer(found);
         return found;
     }
 
@@ -309,9 +308,7 @@ private:
     /// e.g. a key of another service in database 0.
     template <class Codec>
     static bool decode_into(std::vector<Event>& found, const Codec& codec, const redisReply& value) {
-        if (codec.decode(detail::redis::text(value), found.emplace_back()) == DecodeError::ok) return true;
-        found.pop_back();
-        return false;
+        return append_decoded(found, [&](Event& e) { return codec.decode(detail::redis::text(value), e) == DecodeError::ok; });
     }
 
     static Timestamp timestamp_of(std::string_view digits) {

@@ -31,12 +31,12 @@ public:
         return inner_.put(batch, codec);
     }
     template <class Codec>
-    std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) {
+    std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) const {
         check();
         return inner_.get(ids, codec);
     }
     template <class Codec>
-    std::vector<Event> find_by_user(std::string_view user, const Codec& codec) {
+    std::vector<Event> find_by_user(std::string_view user, const Codec& codec) const {
         check();
         return inner_.find_by_user(user, codec);
     }

@@ -51,12 +51,12 @@ public:
         return inner_.put(batch, codec);
     }
     template <class Codec>
-    std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) {
+    std::vector<Event> get(std::span<const std::string> ids, const Codec& codec) const {
         pass();
         return inner_.get(ids, codec);
     }
     template <class Codec>
-    std::vector<Event> find_by_user(std::string_view user, const Codec& codec) {
+    std::vector<Event> find_by_user(std::string_view user, const Codec& codec) const {
         pass();
         return inner_.find_by_user(user, codec);
     }
@@ -71,7 +71,7 @@ private:
         std::size_t waiting = 0, queries = 0;
     };
 
-    void pass() {
+    void pass() const {
         std::unique_lock lock(gate_->mutex);
         ++gate_->queries;
         ++gate_->waiting;
