@@ -6,7 +6,7 @@ packages=(
   libboost-dev librange-v3-dev libsimdjson-dev doctest-dev
   libnats-dev nats-server libhiredis-dev redis-server redis-sentinel
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libspdlog-dev libcli11-dev libyaml-cpp-dev libre2-dev libssl-dev
+  libspdlog-dev libcli11-dev libyaml-cpp-dev libre2-dev libssl-dev libsqlite3-dev
   curl gnuplot-nox
 )
 missing=()

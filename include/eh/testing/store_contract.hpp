@@ -35,6 +35,7 @@
 #include <tuple>
 #include <vector>
 
+#include "eh/clock.hpp"
 #include "eh/codec/ocis_store_event.hpp"
 #include "eh/concepts.hpp"
 #include "eh/error.hpp"
