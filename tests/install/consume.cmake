@@ -16,3 +16,11 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples -B ${WORK_DIR}/build -G ${GENERAT
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/eh-example-memory)
 run(${WORK_DIR}/build/eh-example-sqlite-contract)
+# A consumer of each exported component (eh::nats, eh::redis, eh::grpc, eh::config).
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumers -B ${WORK_DIR}/consumers -G ${GENERATOR}
+    -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumers)
+run(${WORK_DIR}/consumers/consume-nats)
+run(${WORK_DIR}/consumers/consume-redis)
+run(${WORK_DIR}/consumers/consume-grpc)
+run(${WORK_DIR}/consumers/consume-config)
