@@ -122,7 +122,7 @@ private:
         const auto stamp = link.batches.next(conn, keys.seq(), index_db, events_db);
         batch_.plan(stamp.number, stamp.now, /*index_only=*/true);
         batch_.append_store(conn);
-        batch_.stored(batch_.read_store(conn), conn);
+        batch_.stored(batch_.read_store(), conn);
     }
 
     std::string owner_;

@@ -28,13 +28,14 @@
 
 #include <hiredis/hiredis.h>
 
+#include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/index/tokens.hpp"
-#include "eh/error.hpp"
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/connection.hpp"
 #include "eh/store/detail/redis/keys.hpp"
 #include "eh/store/detail/redis/postings.hpp"
+#include "eh/store/detail/redis/transaction.hpp"
 #include "eh/store/lifetime.hpp"
 
 namespace eh::store::detail::redis {
@@ -108,7 +109,7 @@ public:
 
     /// Queues the transaction; read_store() takes its replies.
     void append_store(Connection& conn) {
-        queued_ = 0;
+        store_.reset();
         if (fresh_count_ == 0) return;
         std::int64_t ex = 0; // the longest EX among the fresh events
         batch_.clear();
@@ -124,56 +125,44 @@ public:
         assemble(fresh_);
         // +1: the clock's seconds are rounded down, and the SETs count EX from the exact time.
         window_ = (now_ + 1 + ex + window_width_ - 1) / window_width_ * window_width_;
-        conn.append(Command("MULTI"));
-        conn.append(Command("SELECT", index_db_));
-        conn.append(batch_);
-        conn.append(Command("EXPIRE", keys_->batch() + number_, ex));
-        conn.append(Command("ZADD", keys_->windows(), window_, window_));
-        conn.append(Command("ZREMRANGEBYSCORE", keys_->windows(), "-inf", now_));
-        queued_ = 6; // with the two SELECTs
+        Transaction& tx = store_.emplace(conn);
+        tx.queue(Command("SELECT", index_db_));
+        tx.queue(batch_);
+        tx.queue(Command("EXPIRE", keys_->batch() + number_, ex));
+        tx.queue(Command("ZADD", keys_->windows(), window_, window_));
+        tx.queue(Command("ZREMRANGEBYSCORE", keys_->windows(), "-inf", now_));
         for (std::size_t k = 0; k < partitions; ++k) {
             if (blobs_[k].empty()) continue;
-            conn.append(Command("RPUSH", list(k), blobs_[k]));
-            conn.append(Command("EXPIREAT", list(k), window_));
-            queued_ += 2;
+            tx.queue(Command("RPUSH", list(k), blobs_[k]));
+            tx.queue(Command("EXPIREAT", list(k), window_));
         }
-        conn.append(Command("SELECT", events_db));
-        if (!index_only_) {
+        tx.queue(Command("SELECT", events_db));
+        if (!index_only_) // the SETs last: stored() reads their replies from the end
             for (std::size_t i = 0; i < events_.size(); ++i)
-                if (fresh_[i]) conn.append(sets_[i]);
-            queued_ += fresh_count_;
-        }
-        conn.append(Command("EXEC"));
+                if (fresh_[i]) tx.queue(sets_[i]);
+        tx.exec();
     }
 
     /// Reads the replies of append_store(); stored() judges what it returns.
-    Reply read_store(Connection& conn) const {
-        if (queued_ == 0) return {};
-        Reply refused; // the first command Redis refused to queue: EXEC then fails, saying less
-        for (std::size_t i = 0; i < queued_ + 1; ++i) {
-            Reply r = conn.read();
-            if (!refused && r->type == REDIS_REPLY_ERROR) refused = std::move(r);
-        }
-        Reply exec = conn.read();
-        return refused ? std::move(refused) : std::move(exec);
-    }
+    Reply read_store() const { return store_ ? store_->read() : Reply{}; }
 
     /// How many events the batch stored, from read_store()'s reply; takes the entries of the
     /// events whose records existed already out of the index again. StoreError when Redis
     /// refused.
     std::size_t stored(Reply reply, Connection& conn) {
-        if (queued_ == 0) return 0;
+        if (!store_) return 0;
+        const std::size_t queued = store_->queued();
         reply = conn.expect(std::move(reply), "storing the batch");
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != queued_)
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != queued)
             throw StoreError("redis " + conn.peer() + ": unexpected reply to the batch");
-        for (std::size_t i = 0; i < queued_; ++i) {
+        for (std::size_t i = 0; i < queued; ++i) {
             const redisReply& r = *reply->element[i];
             if (r.type == REDIS_REPLY_ERROR)
                 throw StoreError("redis " + conn.peer() + ": storing the batch: " + std::string(text(r)));
         }
         if (index_only_) return fresh_count_;
         std::vector<bool> stored = fresh_;
-        for (std::size_t i = events_.size(), set = queued_; i-- > 0;)
+        for (std::size_t i = events_.size(), set = queued; i-- > 0;)
             if (fresh_[i]) stored[i] = reply->element[--set]->type == REDIS_REPLY_STATUS;
         repaired_ = stored != fresh_;
         if (repaired_) repair(stored, conn);
@@ -207,33 +196,29 @@ private:
     void repair(const std::vector<bool>& stored, Connection& conn) {
         const std::array<std::string, partitions> appended = blobs_;
         assemble(stored);
-        std::size_t queued = 0;
-        conn.append(Command("MULTI"));
-        conn.append(Command("SELECT", index_db_));
+        Transaction tx(conn);
+        tx.queue(Command("SELECT", index_db_));
         for (std::size_t k = 0; k < partitions; ++k) {
             if (appended[k] == blobs_[k]) continue;
-            conn.append(Command("LREM", list(k), -1, appended[k]));
-            ++queued;
-            if (blobs_[k].empty()) continue;
-            conn.append(Command("RPUSH", list(k), blobs_[k]));
-            ++queued;
+            tx.queue(Command("LREM", list(k), -1, appended[k]));
+            if (!blobs_[k].empty()) tx.queue(Command("RPUSH", list(k), blobs_[k]));
         }
         if (std::find(stored.begin(), stored.end(), true) == stored.end()) {
-            conn.append(Command("DEL", keys_->batch() + number_)); // a batch of duplicates leaves no list
-            ++queued;
+            tx.queue(Command("DEL", keys_->batch() + number_)); // a batch of duplicates leaves no list
         } else {
             for (std::size_t i = 0, number = 0; i < events_.size(); ++i) {
                 if (!fresh_[i]) continue;
                 ++number;
-                if (stored[i]) continue;
-                conn.append(Command("LSET", keys_->batch() + number_, number - 1, ""));
-                ++queued;
+                if (!stored[i]) tx.queue(Command("LSET", keys_->batch() + number_, number - 1, ""));
             }
         }
-        conn.append(Command("SELECT", events_db));
-        conn.append(Command("EXEC"));
-        for (std::size_t i = 0; i < queued + 4; ++i) // MULTI, two SELECTs, EXEC and the queued ones
-            conn.expect(conn.read(), "taking events another writer stored out of the index");
+        tx.queue(Command("SELECT", events_db));
+        tx.exec();
+        const Reply replies = conn.expect(tx.read(), "taking events another writer stored out of the index");
+        for (std::size_t i = 0; i < replies->elements; ++i)
+            if (replies->element[i]->type == REDIS_REPLY_ERROR)
+                throw StoreError("redis " + conn.peer() + ": taking events another writer stored out of the index: " +
+                                 std::string(text(*replies->element[i])));
     }
 
     const std::string& list(std::size_t k) {
@@ -253,7 +238,7 @@ private:
     std::size_t fresh_count_ = 0;
     std::string number_, key_;              // the batch's number (16 digits); a list's name
     std::array<std::string, partitions> blobs_; // each partition's blob
-    std::size_t queued_ = 0;                // commands between MULTI and EXEC (0: no transaction)
+    std::optional<Transaction> store_;      // the batch's transaction, until its replies are read
     bool repaired_ = false;
     bool index_only_ = false;
 };
