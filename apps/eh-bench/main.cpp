@@ -1,6 +1,6 @@
 // eh-bench: eventhistory's benchmark, each figure against a ceiling or floor measured in the
 // same run (the machine may be shared: ratios hold, absolute numbers drift). See
-// docs/performance.md for the method and the targets (issue 6).
+// docs/performance.md for the method and the targets.
 //   eh-bench publish --url HOST:PORT --count N    publish generated events (demo data, too)
 //   eh-bench ingest | get | user | memory | all   measure; `all` prints one table
 //   eh-bench failover                             redis-sentinel: ingest across a master kill

@@ -71,7 +71,7 @@ inline void bench_memory(const Workload& w, Report& report) {
                 .value = per_event,
                 .unit = "B",
                 .reference = 3072,
-                .reference_name = "ocis (Go), issue 6"});
+                .reference_name = "ocis (Go), measured earlier"});
 }
 
 } // namespace eh_bench

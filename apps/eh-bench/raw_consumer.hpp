@@ -24,7 +24,8 @@ namespace nats = eh::detail::nats;
 
 inline constexpr std::string_view stream = "main-queue";
 
-/// A plain connection to endpoint. SendAsap: cnats' flusher would wait up to 1 ms per fetch (issue 6).
+/// A plain connection to endpoint. SendAsap: cnats' flusher would wait up to 1 ms per fetch, and
+/// the ceiling must be the fastest a bare consumer can go.
 inline nats::Connection connect_nats(const std::string& endpoint) {
     natsOptions* raw_options = nullptr;
     nats::require(natsOptions_Create(&raw_options), "NATS options");

@@ -1,8 +1,8 @@
 #pragma once
-// A shared store in `eh-bench ingest` (issue 6: "for stores, a second ceiling: consume + ack +
-// the raw store write of the same bytes with nothing else"): the daemon's flags to write to
-// it, and that ceiling. Every run writes to a place of its own, so that no run sees another's
-// records as duplicates.
+// A shared store in `eh-bench ingest`: the daemon's flags to write to it, and the second
+// ceiling stores are measured against (docs/performance.md: consume + ack + the raw store
+// write of the same bytes with nothing else). Every run writes to a place of its own, so
+// that no run sees another's records as duplicates.
 #include <cstddef>
 #include <string>
 #include <string_view>

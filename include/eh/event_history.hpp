@@ -21,13 +21,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include <spdlog/spdlog.h>
 
 #include "eh/codec/ocis_store_event.hpp"
 #include "eh/concepts.hpp"
 #include "eh/counters.hpp"
 #include "eh/detail/throttle.hpp"
 #include "eh/envelope/decode.hpp"
+#include "eh/log.hpp"
 
 namespace eh {
 
@@ -209,7 +209,7 @@ private:
         remember_error(summary);
         const auto delay = nak_delay(consecutive_failures_);
         if (store_error_log_.due())
-            spdlog::warn("store: {}; {} messages go back for redelivery in {} ms", detail, last - first, delay.count());
+            eh::logger()->warn("store: {}; {} messages go back for redelivery in {} ms", detail, last - first, delay.count());
         transport_.nak(messages(first, last), delay);
         Counters::add(counters_.naks, last - first);
         ++consecutive_failures_;
@@ -234,7 +234,7 @@ private:
             transport_.nak(msg, options_.nak_delay_max);
             Counters::add(counters_.naks, 1);
             if (term_log_.allow(silenced))
-                spdlog::warn("the store refused event {} (stream sequence {}), try {} of {}: {}{}", e.id,
+                eh::logger()->warn("the store refused event {} (stream sequence {}), try {} of {}: {}{}", e.id,
                              sequence_of(msg[0]), tries, options_.max_refusals, why, silenced_note(silenced));
             return;
         }
@@ -243,14 +243,14 @@ private:
         Counters::add(counters_.refused, 1);
         Counters::add(counters_.terms, 1);
         if (term_log_.allow(silenced))
-            spdlog::error("terminated message at stream sequence {}: the store refused event {} {} times: {}{}",
+            eh::logger()->error("terminated message at stream sequence {}: the store refused event {} {} times: {}{}",
                           sequence_of(msg[0]), e.id, tries, why, silenced_note(silenced));
     }
 
     void log_malformed(const message_type& m, DecodeError e) {
         std::size_t silenced = 0;
         if (term_log_.allow(silenced))
-            spdlog::warn("terminated message at stream sequence {} ({} bytes): {}{}", sequence_of(m), m.data().size(),
+            eh::logger()->warn("terminated message at stream sequence {} ({} bytes): {}{}", sequence_of(m), m.data().size(),
                          to_string(e), silenced_note(silenced));
     }
 
@@ -259,7 +259,7 @@ private:
         Counters::add(counters_.evicted, n);
         evicted_unlogged_ += n;
         if (!evict_log_.due()) return;
-        spdlog::warn("store: {} events evicted to stay within the store's bounds", evicted_unlogged_);
+        eh::logger()->warn("store: {} events evicted to stay within the store's bounds", evicted_unlogged_);
         evicted_unlogged_ = 0;
     }
 

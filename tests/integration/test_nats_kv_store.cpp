@@ -174,7 +174,8 @@ std::vector<std::string> scan(const std::vector<Event>& events, const std::strin
 }
 
 // An event and the record go-micro's nats-js-kv store writes for it, computed independently
-// (Python's base64/base32 modules) from the layout in interop.md section 3.
+// (Python's base64/base32 modules) from the layout in docs/ocis-contract.md section 3:
+// {"key":<id>,"data":<base64 of the StoreEvent JSON>,"metadata":{"type":<type>}}.
 const Event fixed{.id = "ev-1", .type = "events.UploadReady",
                   .payload = R"({"Executant":{"opaque_id":"u-1"},"Filename":"a<b>.txt"})",
                   .timestamp = eh::SystemClock{}.now()};

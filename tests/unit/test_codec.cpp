@@ -1,4 +1,5 @@
-// The ocis StoreEvent value codec: byte-exact encode, tolerant decode (interop.md section 3).
+// The ocis StoreEvent value codec: byte-exact encode, tolerant decode (docs/ocis-contract.md
+// section 3).
 #include <doctest/doctest.h>
 
 #include <string>

@@ -1,5 +1,6 @@
 // Configuration: Go durations, the sources and their priority (defaults < YAML < environment <
-// flags), every interop.md variable name, validation messages, the generated docs.
+// flags), every ocis variable name (docs/ocis-contract.md sections 4 to 6), validation
+// messages, the generated docs.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -214,8 +215,8 @@ TEST_CASE("priority: defaults < YAML < environment < flags") {
     CHECK(load({"--store-ttl", "3h"}).store.ttl == 3h);
 }
 
-TEST_CASE("environment: every interop.md variable name is read") {
-    // interop.md section 4, verbatim: the definition must not lose one.
+TEST_CASE("environment: every ocis variable name is read") {
+    // docs/ocis-contract.md section 4, every name: the definition must not lose one.
     const std::set<std::string_view> interop{
         "OCIS_EVENTS_ENDPOINT",                "EVENTHISTORY_EVENTS_ENDPOINT",
         "OCIS_EVENTS_CLUSTER",                 "EVENTHISTORY_EVENTS_CLUSTER",

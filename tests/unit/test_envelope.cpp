@@ -1,4 +1,4 @@
-// The go-micro envelope decoder against hand-written bytes (interop.md section 1).
+// The go-micro envelope decoder against hand-written bytes (docs/ocis-contract.md section 1).
 #include <doctest/doctest.h>
 
 #include <random>
@@ -23,7 +23,7 @@ DecodeError decode_envelope(std::string_view msg, Event& e, envelope::DecodeNote
 }
 } // namespace
 
-TEST_CASE("envelope: the interop.md example decodes field by field") {
+TEST_CASE("envelope: a full ocis envelope decodes field by field") {
     const std::string msg = std::string(R"({"Timestamp":"2024-05-03T10:11:12.123456789+02:00",)") +
                             R"("Metadata":{"eventid":"6f1c0a2e-1111-2222-3333-444455556666","eventtype":"events.UploadReady",)" +
                             R"("initiatorid":"init-1","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},)" +

@@ -315,6 +315,20 @@ TEST_CASE("ingest: a malformed message is terminated with a log line naming its 
     CHECK(text.find("message too large") != std::string::npos);
 }
 
+TEST_CASE("log lines go to the logger the library user set, not spdlog's default") {
+    CapturedLog default_log;
+    std::ostringstream mine;
+    eh::set_logger(std::make_shared<spdlog::logger>("mine", std::make_shared<spdlog::sinks::ostream_sink_mt>(mine)));
+    Fixture f;
+    eh::EventHistory<ScriptedTransport, Memory> h(ScriptedTransport{}, Memory({}, f.clock));
+    h.transport().publish("garbage");
+    h.ingest_once();
+    eh::set_logger(nullptr); // back to the default for the other tests
+    CHECK(mine.str().find("terminated message at stream sequence 1") != std::string::npos);
+    CHECK(default_log.text().empty());
+    CHECK(eh::logger() == spdlog::default_logger());
+}
+
 TEST_CASE("ingest: the events a bounded store evicts are counted and logged") {
     CapturedLog log;
     Fixture f;

@@ -1,4 +1,5 @@
-// The user index gives exactly the reference scan's answer (interop.md section 2 semantics).
+// The user index gives exactly the reference scan's answer (the id, literally, between
+// non-word characters: docs/ocis-contract.md section 2).
 #include <doctest/doctest.h>
 
 #include <algorithm>

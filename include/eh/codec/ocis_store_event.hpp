@@ -1,7 +1,7 @@
 #pragma once
 // The value ocis's eventhistory writes into byte stores: Go's json.Marshal of
 //   type StoreEvent struct { ID string; Type string; Event []byte }
-// i.e. {"ID":"<id>","Type":"<type>","Event":"<base64 payload>"} (interop.md section 3).
+// i.e. {"ID":"<id>","Type":"<type>","Event":"<base64 payload>"} (docs/ocis-contract.md section 3).
 #include <string>
 #include <string_view>
 

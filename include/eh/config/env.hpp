@@ -1,5 +1,5 @@
 #pragma once
-// Source: the environment, with ocis's variable names (interop.md sections 4 to 6), each
+// Source: the environment, with ocis's variable names (docs/ocis-contract.md sections 4 to 6), each
 // OCIS_X also as OpenCloud's OC_X (meta.hpp: env_names). Where a setting has several
 // variables, a later one in its list wins where both are set, as in ocis (OC_X over OCIS_X,
 // the service's own EVENTHISTORY_X over both); a variable set to the empty string counts as set.

@@ -176,7 +176,7 @@ struct StoreSection {
         (bool, tls_insecure),
         (std::string, tls_root_ca_certificate));
 
-    static constexpr std::string_view about = "Where events are kept (interop.md section 3).";
+    static constexpr std::string_view about = "Where events are kept, in the layouts ocis writes (docs/ocis-contract.md section 3).";
     static constexpr std::array meta{
         Meta{.name = "type", .default_text = "memory", .env = {"OCIS_PERSISTENT_STORE", "EVENTHISTORY_STORE"},
              .help = "Store backend by name; an unknown one is refused with the list this build has"},
@@ -320,7 +320,7 @@ struct RegistrySection {
         (bool, disabled));
 
     static constexpr std::string_view about =
-        "The go-micro service registry through which ocis's services find the gRPC API (interop.md section 5): "
+        "The go-micro service registry through which ocis's services find the gRPC API (docs/ocis-contract.md section 5): "
         "registered once serving, refreshed every interval, removed on a graceful stop.";
     static constexpr std::array meta{
         Meta{.name = "type", .default_text = "nats-js-kv", .env = {"MICRO_REGISTRY"},

@@ -1,6 +1,7 @@
 #pragma once
-// Decoding of the go-micro events.Event envelope that reva/ocis publish on "main-queue"
-// (interop.md section 1). Pure: bytes in, Event out.
+// Decoding of the go-micro events.Event envelope that reva/ocis publish on "main-queue": JSON
+// with Go's field names as keys (matched case-insensitively), base64 Payload, event id and type
+// in Metadata (docs/ocis-contract.md section 1). Pure: bytes in, Event out.
 #include <cstddef>
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// The user query's semantics (interop.md section 2): the user id occurs in the payload
+// The user query's semantics (docs/ocis-contract.md section 2): the user id occurs in the payload
 // LITERALLY, with a non-word character (RE2's \W) or the payload's end on each side.
 // ocis builds the regex \W<id>\W from the id unescaped; we never interpret the id.
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// Registry `nats-js-kv`: this node in ocis's service registry (interop.md section 5), the way
+// Registry `nats-js-kv`: this node in ocis's service registry (docs/ocis-contract.md section 5), the way
 // ocis-pkg/natsjsregistry keeps it: one record (service.hpp) in the KV bucket
 // `service-registry` under the table `service-registry` (eh/detail/natsjskv/record.hpp),
 // metadata null; the bucket created when missing with memory storage and max age = the TTL.
@@ -25,7 +25,6 @@
 #include <utility>
 
 #include <nats/nats.h>
-#include <spdlog/spdlog.h>
 
 #include "eh/detail/nats/connect.hpp"
 #include "eh/detail/nats/handles.hpp"
@@ -35,6 +34,7 @@
 #include "eh/detail/natsjskv/bucket.hpp"
 #include "eh/detail/natsjskv/record.hpp"
 #include "eh/detail/thread_name.hpp"
+#include "eh/log.hpp"
 #include "eh/registry/service.hpp"
 
 namespace eh::registry {
@@ -70,9 +70,9 @@ public:
         thread_.join();
         if (!bucket_ || !client_.connected()) return;
         if (const auto s = eh::detail::nats::status(kvStore_Delete(bucket_.get(), key_.c_str())); !s)
-            spdlog::warn("registry: deregistering {} failed: {}", node_.name + "-" + node_.server_id, s.text);
+            eh::logger()->warn("registry: deregistering {} failed: {}", node_.name + "-" + node_.server_id, s.text);
         else
-            spdlog::info("registry: deregistered {} from {}", node_.name + "-" + node_.server_id, options_.bucket);
+            eh::logger()->info("registry: deregistered {} from {}", node_.name + "-" + node_.server_id, options_.bucket);
         client_.flush(timeout);
         registered_ = false;
     }
@@ -153,7 +153,7 @@ private:
             s = n::status(kvStore_Put(nullptr, bucket_.get(), key_.c_str(), record_.data(), static_cast<int>(record_.size())));
             if (s) {
                 if (!registered_.exchange(true))
-                    spdlog::info("registry: registered {} at {} in {} on {}", node_.name + "-" + node_.server_id,
+                    eh::logger()->info("registry: registered {} at {} in {} on {}", node_.name + "-" + node_.server_id,
                                  node_.address, options_.bucket, client_.where());
                 set_problem({});
                 failure_log_.rearm();
@@ -172,7 +172,7 @@ private:
         registered_ = false;
         failures_.fetch_add(1, std::memory_order_relaxed);
         set_problem(std::move(summary));
-        if (failure_log_.due()) spdlog::warn("registry: {}; retrying", detail);
+        if (failure_log_.due()) eh::logger()->warn("registry: {}; retrying", detail);
     }
 
     void set_problem(std::string why) {

@@ -1,5 +1,5 @@
 #pragma once
-// What a go-micro gRPC server of ocis registers for its node (interop.md section 5), byte for
+// What a go-micro gRPC server of ocis registers for its node (docs/ocis-contract.md section 5), byte for
 // byte as ocis writes it:
 //   plain key  "<name>@<server id>@<version>"            (ocis-pkg/natsjsregistry)
 //   value      Go's json.Marshal of go-micro v4's registry.Service, whose fields go-micro v4

@@ -1,6 +1,7 @@
 #pragma once
-// The gRPC adapter: serves ocis's EventHistoryService (interop.md section 2) from any
-// EventHistory-like type, plus the standard health service and server reflection.
+// The gRPC adapter: serves ocis's EventHistoryService (GetEvents, GetEventsForUser; same
+// proto names and numbers, docs/ocis-contract.md section 2) from any EventHistory-like type,
+// plus the standard health service and server reflection.
 //
 //   eh::server::GrpcServer server(history, {.address = "127.0.0.1:9274"});
 //   server.start();      // throws std::runtime_error when it cannot listen
@@ -42,12 +43,12 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/proto_buffer_reader.h>
-#include <spdlog/spdlog.h>
 
 #include "eh/config/address.hpp"
 #include "eh/detail/throttle.hpp"
 #include "eh/error.hpp"
 #include "eh/event.hpp"
+#include "eh/log.hpp"
 #include "eh/server/detail/call_workers.hpp"
 #include "eh/server/grpc_credentials.hpp"
 #include "eh/server/grpc_metrics.hpp"
@@ -78,16 +79,16 @@ inline grpc::Status status_of_current_exception(std::string_view method) noexcep
     } catch (const AnswerTooLarge& e) {
         return {grpc::StatusCode::RESOURCE_EXHAUSTED, e.what()};
     } catch (const StoreError& e) {
-        if (store_log.due()) spdlog::warn("gRPC {}: store error: {}", method, e.what());
+        if (store_log.due()) eh::logger()->warn("gRPC {}: store error: {}", method, e.what());
         return {grpc::StatusCode::UNAVAILABLE, "the store is unavailable; try again later"};
     } catch (const std::bad_alloc&) {
-        spdlog::error("gRPC {}: out of memory", method);
+        eh::logger()->error("gRPC {}: out of memory", method);
         return {grpc::StatusCode::RESOURCE_EXHAUSTED, "out of memory"};
     } catch (const std::exception& e) {
-        spdlog::error("gRPC {}: {}", method, e.what());
+        eh::logger()->error("gRPC {}: {}", method, e.what());
         return {grpc::StatusCode::INTERNAL, "internal error"};
     } catch (...) {
-        spdlog::error("gRPC {}: unknown exception", method);
+        eh::logger()->error("gRPC {}: unknown exception", method);
         return {grpc::StatusCode::INTERNAL, "internal error"};
     }
 }
@@ -155,7 +156,7 @@ public:
             health->SetServingStatus(true);
             health->SetServingStatus(std::string(GrpcMetrics::service), true);
         }
-        spdlog::info("gRPC: serving {} (also as /<name>.EventHistoryService/...) on {} ({})", GrpcMetrics::service,
+        eh::logger()->info("gRPC: serving {} (also as /<name>.EventHistoryService/...) on {} ({})", GrpcMetrics::service,
                      bound_address(),
                      !options_.tls.on()                     ? "plaintext"
                      : !options_.tls.client_ca_file.empty() ? "mutual TLS"
@@ -173,7 +174,7 @@ public:
         server_->Wait(); // every admitted call has been answered by the workers
         server_.reset();
         methods_.stop_workers();
-        spdlog::info("gRPC: stopped");
+        eh::logger()->info("gRPC: stopped");
     }
 
     /// The port bound by start(): the one asked for, or the picked one for port 0.

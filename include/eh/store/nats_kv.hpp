@@ -1,5 +1,5 @@
 #pragma once
-// Store `nats-js-kv`: ocis's NATS JetStream key-value layout (interop.md section 3), plus a
+// Store `nats-js-kv`: ocis's NATS JetStream key-value layout (docs/ocis-contract.md section 3), plus a
 // user index that an ocis reader never sees.
 //
 // Layout. Each event is exactly the record go-micro's nats-js-kv store writes for ocis, in

@@ -1,5 +1,5 @@
 #pragma once
-// Store `redis-sentinel`: ocis's Redis layout behind Redis Sentinel (interop.md section 3),
+// Store `redis-sentinel`: ocis's Redis layout behind Redis Sentinel (docs/ocis-contract.md section 3),
 // plus a user index, and no acked event lost when the master fails over.
 //
 // Layout. Each event is exactly the record ocis writes: key table + id in database 0, value
@@ -230,7 +230,7 @@ private:
         if (want > 0) link.conn.append(Command("WAIT", want, options_.wait_timeout.count()));
         link.conn.append(Command("ROLE"));
         // Read every reply before judging any: the connection stays in step whatever they say.
-        auto written = batch.read_store(link.conn);
+        auto written = batch.read_store();
         auto acked = want > 0 ? link.conn.read() : detail::redis::Reply{};
         auto role = link.conn.read();
         const std::size_t count = batch.stored(std::move(written), link.conn);

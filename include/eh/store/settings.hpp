@@ -1,6 +1,7 @@
 #pragma once
-// The store settings every store policy is built from (interop.md section 4). Each store
-// policy S offers `static S make(const StoreSettings&)`; the daemon picks S by name.
+// The store settings every store policy is built from: ocis's store type, nodes, database,
+// table, TTL and auth (docs/ocis-contract.md sections 3 and 4), plus ours. Each store policy S
+// offers `static S make(const StoreSettings&)`; the daemon picks S by name.
 #include <chrono>
 #include <cstddef>
 #include <string>

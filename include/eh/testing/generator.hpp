@@ -1,5 +1,6 @@
 #pragma once
-// Reva-like events in the exact go-micro envelope ocis publishes (interop.md section 1).
+// Reva-like events in the exact go-micro envelope ocis publishes: Go field names, base64
+// Payload, event id and type in Metadata (docs/ocis-contract.md section 1).
 // One generator for the unit tests, the integration tests and eh-bench, so that what is
 // measured is what is tested. Deterministic for a given seed.
 #include <chrono>

@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <nats/nats.h>
-#include <spdlog/spdlog.h>
 
 #include "eh/detail/nats/connect.hpp"
 #include "eh/detail/nats/consumer.hpp"
@@ -31,6 +30,7 @@
 #include "eh/detail/nats/pull.hpp"
 #include "eh/detail/nats/status.hpp"
 #include "eh/detail/nats/stream.hpp"
+#include "eh/log.hpp"
 #include "eh/transport/detail/backlog_progress.hpp"
 #include "eh/transport/nats_options.hpp"
 
@@ -83,7 +83,7 @@ public:
         if (const auto s = puller_.fetch(out, std::max<std::size_t>(max, 1), deadline); !s) {
             // The consumer refused (e.g. deleted) or the connection failed: look at the
             // consumer now, and if nothing came, let the wait pass instead of spinning.
-            if (shared_->fetch_log.due()) spdlog::warn("NATS: fetch from consumer '{}' failed: {}", name_, s.text);
+            if (shared_->fetch_log.due()) eh::logger()->warn("NATS: fetch from consumer '{}' failed: {}", name_, s.text);
             next_info_ = clock::now();
             refresh_info(next_info_, deadline);
             if (out.size() == before) client_.wait_change(seen, deadline);
@@ -105,7 +105,7 @@ public:
     /// Waits until the server has processed every ack sent so far; false on timeout.
     bool flush(std::chrono::milliseconds timeout) {
         const auto s = client_.flush(timeout);
-        if (!s) spdlog::warn("NATS: flushing acks to {} failed: {}", client_.where(), s.text);
+        if (!s) eh::logger()->warn("NATS: flushing acks to {} failed: {}", client_.where(), s.text);
         return static_cast<bool>(s);
     }
 
@@ -175,7 +175,7 @@ private:
 
     void reopen() {
         if (shared_->setup_log.due())
-            spdlog::warn("NATS: the connection to {} was closed ({}); opening a new one", client_.where(),
+            eh::logger()->warn("NATS: the connection to {} was closed ({}); opening a new one", client_.where(),
                          client_.last_error());
         shared_->bound = false;
         puller_ = {};
@@ -214,7 +214,7 @@ private:
         setup_backoff_.reset();
         shared_->setup_log.rearm();
         note(*info, clock::now());
-        spdlog::info("NATS: consuming stream '{}' through {} pull consumer '{}' ({} pending)", options_.stream,
+        eh::logger()->info("NATS: consuming stream '{}' through {} pull consumer '{}' ({} pending)", options_.stream,
                      to_string(options_.mode), name_, pending());
         return true;
     }
@@ -223,7 +223,7 @@ private:
         const auto delay = setup_backoff_.next();
         next_setup_ = clock::now() + delay;
         if (shared_->setup_log.due())
-            spdlog::warn("NATS: cannot set up {} on {}: {} (retrying in {} ms)", what, client_.where(), s.text,
+            eh::logger()->warn("NATS: cannot set up {} on {}: {} (retrying in {} ms)", what, client_.where(), s.text,
                          delay.count());
         return false;
     }
@@ -265,7 +265,7 @@ private:
         } else if (s.not_found() || s.status == NATS_ERR) {
             // Gone, or its stream is (cnats 3.4 reports a missing stream as a bare error): set
             // up again, which finds what still exists and creates the rest.
-            spdlog::warn("NATS: consumer '{}' on stream '{}' is gone ({}); creating it again", name_, options_.stream,
+            eh::logger()->warn("NATS: consumer '{}' on stream '{}' is gone ({}); creating it again", name_, options_.stream,
                          s.text);
             shared_->bound = false;
             puller_ = {};
@@ -290,7 +290,7 @@ private:
             if (s != NATS_OK && failed++ == 0) first = eh::detail::nats::status(s);
         }
         if (failed > 0 && shared_->settle_log.due())
-            spdlog::warn("NATS: could not {} {} of {} messages ({}); the server delivers them again after the ack wait",
+            eh::logger()->warn("NATS: could not {} {} of {} messages ({}); the server delivers them again after the ack wait",
                          what, failed, msgs.size(), first.text);
     }
 

@@ -1,5 +1,7 @@
 #pragma once
-// Settings of the `nats_jetstream` transport (interop.md sections 1 and 4, issue 3).
+// Settings of the `nats_jetstream` transport: ocis's stream and subject `main-queue`, read by a
+// durable pull consumer that acks only once the store accepted the write; the connection
+// under ocis's names (docs/ocis-contract.md sections 1 and 4).
 #include <chrono>
 #include <cstdint>
 #include <string>

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include <nats/nats.h>
-#include <spdlog/spdlog.h>
 
 #include "eh/detail/nats/handles.hpp"
 #include "eh/detail/nats/pacing.hpp"
 #include "eh/detail/nats/status.hpp"
 #include "eh/detail/redact.hpp"
+#include "eh/log.hpp"
 
 namespace eh::detail::nats {
 
@@ -151,29 +151,29 @@ private:
         auto* s = static_cast<State*>(closure);
         s->set(true, false);
         s->waiting_log.rearm();
-        spdlog::info("NATS: connected to {}", connected_url(nc));
+        eh::logger()->info("NATS: connected to {}", connected_url(nc));
     }
     static void on_disconnected(natsConnection*, void* closure) {
         auto* s = static_cast<State*>(closure);
         if (s->closing) return; // our own close, not an outage
         s->set(false, false);
-        spdlog::warn("NATS: lost the connection to {}; reconnecting", s->where);
+        eh::logger()->warn("NATS: lost the connection to {}; reconnecting", s->where);
     }
     static void on_closed(natsConnection*, void* closure) {
         auto* s = static_cast<State*>(closure);
-        spdlog::debug("NATS: connection to {} closed", s->where);
+        eh::logger()->debug("NATS: connection to {} closed", s->where);
         s->set(false, true); // last: the closer may free s once it sees this
     }
     static std::int64_t on_reconnect_delay(natsConnection*, int attempts, void* closure) {
         auto* s = static_cast<State*>(closure);
         const auto delay = s->backoff.delay(attempts);
         if (s->waiting_log.due())
-            spdlog::warn("NATS: waiting for {} (attempt {}, next in {} ms)", s->where, attempts, delay.count());
+            eh::logger()->warn("NATS: waiting for {} (attempt {}, next in {} ms)", s->where, attempts, delay.count());
         return delay.count();
     }
     static void on_error(natsConnection*, natsSubscription*, natsStatus err, void* closure) {
         auto* s = static_cast<State*>(closure);
-        if (s->error_log.due()) spdlog::warn("NATS: {} ({})", natsStatus_GetText(err), s->where);
+        if (s->error_log.due()) eh::logger()->warn("NATS: {} ({})", natsStatus_GetText(err), s->where);
     }
 
     void open() {
@@ -182,10 +182,10 @@ private:
         const natsStatus s = natsConnection_Connect(&nc, opts.get());
         if (s == NATS_OK) {
             state_->set(true, false);
-            spdlog::info("NATS: connected to {}", connected_url(nc));
+            eh::logger()->info("NATS: connected to {}", connected_url(nc));
         } else if (s == NATS_NOT_YET_CONNECTED) {
             if (state_->waiting_log.due())
-                spdlog::warn("NATS: no connection to {} yet; retrying in the background", state_->where);
+                eh::logger()->warn("NATS: no connection to {} yet; retrying in the background", state_->where);
         } else {
             require(s, "connecting to " + state_->where);
         }

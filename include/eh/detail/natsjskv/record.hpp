@@ -1,5 +1,5 @@
 #pragma once
-// go-micro's nats-js-kv store layout, as ocis writes it (interop.md sections 3 and 5): the one
+// go-micro's nats-js-kv store layout, as ocis writes it (docs/ocis-contract.md sections 3 and 5): the one
 // home of it, used by the event store (eh/store/nats_kv.hpp) and the service registry
 // (eh/registry/). A record with key K under table T is the KV key base32(T + "_" + K), or
 // base32(K) without a table (RFC 4648 standard alphabet, '=' padded, so that any key is a

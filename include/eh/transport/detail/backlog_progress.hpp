@@ -7,7 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include <spdlog/spdlog.h>
+#include "eh/log.hpp"
+
 
 namespace eh::transport::detail {
 
@@ -52,7 +53,7 @@ private:
     void report(clock::time_point now) {
         const std::uint64_t total = std::max(total_, done_); // new events arrive meanwhile
         const double r = rate(now);
-        spdlog::info("{}: backlog {}/{} ({:.0f}%), {:.0f} events/s, about {:.0f} s left", what_, done_, total,
+        eh::logger()->info("{}: backlog {}/{} ({:.0f}%), {:.0f} events/s, about {:.0f} s left", what_, done_, total,
                      100.0 * static_cast<double>(done_) / static_cast<double>(total), r,
                      r > 0 ? static_cast<double>(total - done_) / r : 0.0);
         last_report_ = now;
@@ -60,7 +61,7 @@ private:
     }
     void end(clock::time_point now) {
         if (reported_)
-            spdlog::info("{}: backlog caught up: {} events in {:.1f} s ({:.0f} events/s)", what_, done_,
+            eh::logger()->info("{}: backlog caught up: {} events in {:.1f} s ({:.0f} events/s)", what_, done_,
                          std::chrono::duration<double>(now - started_).count(), rate(now));
         active_ = false;
     }

@@ -40,7 +40,6 @@
 #include <utility>
 #include <vector>
 
-#include <spdlog/spdlog.h>
 
 #include "eh/codec/ocis_store_event.hpp"
 #include "eh/detail/background_priority.hpp"
@@ -50,6 +49,7 @@
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/index/tokens.hpp"
+#include "eh/log.hpp"
 #include "eh/store/detail/nats_kv/index.hpp"
 #include "eh/store/detail/nats_kv/keys.hpp"
 #include "eh/store/detail/nats_kv/pipeline.hpp"
@@ -94,7 +94,7 @@ public:
             try {
                 if (step()) continue;
             } catch (const std::exception& e) { // StoreError, or anything else: the thread must not end
-                if (error_log.due()) spdlog::warn("nats-js-kv index of {}: {}; retrying", keys_.bucket(), e.what());
+                if (error_log.due()) eh::logger()->warn("nats-js-kv index of {}: {}; retrying", keys_.bucket(), e.what());
                 pause *= 20;
             }
             std::unique_lock lock(m);

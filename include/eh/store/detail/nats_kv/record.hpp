@@ -1,5 +1,5 @@
 #pragma once
-// The value go-micro's nats-js-kv store writes for ocis (interop.md section 3), in the layout
+// The value go-micro's nats-js-kv store writes for ocis (docs/ocis-contract.md section 3), in the layout
 // of eh/detail/natsjskv/record.hpp:
 //   {"key":"<id>","data":"<base64 of the StoreEvent JSON>","metadata":{"type":"events.X"}}
 // The value holds no time: ours carry the event's timestamp in a message header, which ocis

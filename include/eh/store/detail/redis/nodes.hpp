@@ -1,6 +1,6 @@
 #pragma once
 // The store's nodes, "host:port/master": the sentinels to ask, and the name of the master
-// they watch (interop.md section 3). Parsed once, at construction: a bad node is a
+// they watch (docs/ocis-contract.md section 3). Parsed once, at construction: a bad node is a
 // configuration error (one line; the daemon exits 2), never a store error at run time.
 #include <span>
 #include <string>

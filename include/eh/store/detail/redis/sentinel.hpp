@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include <spdlog/spdlog.h>
 
 #include "eh/error.hpp"
+#include "eh/log.hpp"
 #include "eh/store/detail/redis/batch_clock.hpp"
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/connection.hpp"
@@ -49,7 +49,7 @@ public:
                 std::rotate(nodes_.sentinels.begin(), nodes_.sentinels.begin() + static_cast<std::ptrdiff_t>(i),
                             nodes_.sentinels.begin() + static_cast<std::ptrdiff_t>(i) + 1);
                 if (auto now = describe(at); now != last_) {
-                    spdlog::info("redis-sentinel: master \"{}\" is at {}", nodes_.master, now);
+                    eh::logger()->info("redis-sentinel: master \"{}\" is at {}", nodes_.master, now);
                     last_ = std::move(now);
                 }
                 return at;
