@@ -24,6 +24,7 @@
 #include <nats/nats.h>
 
 #include "eh/codec/ocis_store_event.hpp"
+#include "eh/detail/chunks.hpp"
 #include "eh/event_history.hpp"
 #include "eh/index/match.hpp"
 #include "eh/server/grpc_server.hpp"
@@ -135,8 +136,7 @@ public:
         constexpr std::size_t batch = 256;
         const eh::codec::OcisStoreEvent codec;
         const auto t0 = Clock::now();
-        for (std::size_t i = 0; i < events.size(); i += batch) {
-            const auto part = std::span(events).subspan(i, std::min(batch, events.size() - i));
+        for (const auto part : eh::detail::chunks(std::span(events), batch)) {
             if (history_.store().put(part, codec).stored != part.size())
                 throw std::runtime_error(name() + ": put() did not store a batch of new events");
         }

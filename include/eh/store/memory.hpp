@@ -45,6 +45,7 @@
 
 #include "eh/clock.hpp"
 #include "eh/concepts.hpp"
+#include "eh/detail/chunks.hpp"
 #include "eh/index/match.hpp"
 #include "eh/index/tokens.hpp"
 #include "eh/store/answer.hpp"
@@ -139,8 +140,7 @@ public:
         const Timestamp now = clock_.now();
         AnswerBudget budget(options_.limits);
         std::vector<Event> out;
-        for (std::size_t first = 0; first < ids.size(); first += query_chunk)
-            get_chunk(ids.subspan(first, std::min(query_chunk, ids.size() - first)), now, budget, out);
+        for (const auto part : eh::detail::chunks(ids, query_chunk)) get_chunk(part, now, budget, out);
         return out;
     }
 
@@ -152,8 +152,7 @@ public:
         AnswerBudget budget(options_.limits);
         const std::vector<Candidate> found = candidates(user, budget);
         std::vector<Event> out;
-        for (std::size_t first = 0; first < found.size(); first += query_chunk)
-            verify(std::span(found).subspan(first, std::min(query_chunk, found.size() - first)), user, budget, out);
+        for (const auto part : eh::detail::chunks(std::span(found), query_chunk)) verify(part, user, budget, out);
         order_user_answer(out);
         return out;
     }

@@ -53,6 +53,7 @@
 #include <nats/nats.h>
 
 #include "eh/clock.hpp"
+#include "eh/detail/chunks.hpp"
 #include "eh/detail/nats/connect.hpp"
 #include "eh/detail/nats/handles.hpp"
 #include "eh/detail/nats/status.hpp"
@@ -178,9 +179,9 @@ public:
         AnswerBudget budget(options_.limits);
         std::vector<Event> found;
         std::vector<detail::nats_kv::Request> requests;
-        for (std::size_t first = 0; first < ids.size(); first += query_chunk) {
+        for (const auto part : eh::detail::chunks(ids, query_chunk)) {
             requests.clear();
-            for (const auto& id : ids.subspan(first, std::min(query_chunk, ids.size() - first)))
+            for (const auto& id : part)
                 if (const auto key = keys_.valid_record_key(id)) requests.push_back({keys_.direct_get_subject(*key), {}});
             for (const auto& reply : run(state_->reads, requests))
                 if (decode_into(found, codec, reply)) budget.add(found.back());
@@ -197,9 +198,9 @@ public:
         const std::vector<std::uint64_t> seqs = candidates(user, budget);
         std::vector<Event> found;
         std::vector<detail::nats_kv::Request> requests;
-        for (std::size_t first = 0; first < seqs.size(); first += query_chunk) {
+        for (const auto part : eh::detail::chunks(std::span(seqs), query_chunk)) {
             requests.clear();
-            for (const auto seq : std::span(seqs).subspan(first, std::min(query_chunk, seqs.size() - first)))
+            for (const auto seq : part)
                 requests.push_back({keys_.stream_direct_get(), detail::nats_kv::Keys::by_sequence(seq)});
             for (const auto& reply : run(state_->reads, requests)) {
                 if (!decode_into(found, codec, reply)) continue;

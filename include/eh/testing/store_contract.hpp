@@ -38,6 +38,7 @@
 #include "eh/clock.hpp"
 #include "eh/codec/ocis_store_event.hpp"
 #include "eh/concepts.hpp"
+#include "eh/detail/chunks.hpp"
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/index/match.hpp"
@@ -110,8 +111,7 @@ public:
 
     PutStats put_all(Store& store, std::span<const Event> events) const {
         PutStats total;
-        for (std::size_t i = 0; i < events.size(); i += options_.batch)
-            total += store.put(events.subspan(i, std::min(options_.batch, events.size() - i)), codec_);
+        for (const auto batch : eh::detail::chunks(events, options_.batch)) total += store.put(batch, codec_);
         return total;
     }
 

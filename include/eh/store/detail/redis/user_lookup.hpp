@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "eh/detail/chunks.hpp"
 #include "eh/index/tokens.hpp"
 #include "eh/store/detail/redis/command.hpp"
 #include "eh/store/detail/redis/connection.hpp"
@@ -135,11 +136,10 @@ inline std::vector<std::string> entries_of(Connection& conn, const IndexKeys& ke
                                            const std::vector<Hit>& hits, std::size_t chunk) {
     std::vector<std::string> out;
     conn.call(Command("SELECT", index_db), "SELECT");
-    for (std::size_t first = 0; first < hits.size(); first += chunk) {
-        const std::size_t last = std::min(hits.size(), first + chunk);
-        for (std::size_t i = first; i < last; ++i) conn.append(Command("LINDEX", keys.batch() + hits[i].first, hits[i].second));
+    for (const auto part : eh::detail::chunks(std::span(hits), chunk)) {
+        for (const auto& [batch, place] : part) conn.append(Command("LINDEX", keys.batch() + batch, place));
         std::vector<Reply> replies;
-        for (std::size_t i = first; i < last; ++i) replies.push_back(conn.read());
+        for (std::size_t i = 0; i < part.size(); ++i) replies.push_back(conn.read());
         for (auto& r : replies) {
             r = conn.expect(std::move(r), "reading the index's batch lists");
             if (r->type == REDIS_REPLY_STRING && r->len > time_digits) out.emplace_back(text(*r));
