@@ -28,15 +28,7 @@ struct Store { // no find_by_user
         return {};
     }
 };
-struct ImmovableStore { // everything, but a mutex held by value makes it immovable
-    template <class C>
-    eh::PutStats put(std::span<const eh::Event>, const C&) {
-        return {};
-    }
-    template <class C>
-    std::vector<eh::Event> get(std::span<const std::string>, const C&) const {
-        return {};
-    }
+struct ImmovableStore : Store { // everything, but a mutex held by value makes it immovable
     template <class C>
     std::vector<eh::Event> find_by_user(std::string_view, const C&) const {
         return {};

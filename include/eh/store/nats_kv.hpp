@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,7 @@
 #include "eh/event.hpp"
 #include "eh/index/match.hpp"
 #include "eh/index/tokens.hpp"
+#include "eh/codec/ocis_store_event.hpp"
 #include "eh/store/answer.hpp"
 #include "eh/store/detail/nats_kv/bucket.hpp"
 #include "eh/store/detail/nats_kv/index.hpp"
@@ -122,6 +124,10 @@ public:
     /// whose record exceeds the server's max payload.
     template <class Codec>
     PutStats put(std::span<const Event> batch, const Codec& codec) {
+        // The layout is ocis's, and the indexer reads records back as such: another codec's
+        // records would be stored but never indexed, and user queries would miss them.
+        static_assert(std::same_as<Codec, codec::OcisStoreEvent>,
+                      "eh: the nats-js-kv store keeps ocis's records: its Codec must be eh::codec::OcisStoreEvent");
         open();
         const std::size_t most = max_record_bytes();
         PutStats stats;
