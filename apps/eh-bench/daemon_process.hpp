@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "eh/server/debug_http.hpp"
-#include "fixtures/server_process.hpp"
+#include "eh/testing/server_process.hpp"
 
 namespace eh_bench {
 
@@ -45,9 +45,9 @@ public:
     /// logging at warn; returns once it listens (a port taken meanwhile: new ports).
     DaemonProcess(const std::filesystem::path& daemon, const std::string& endpoint, const std::string& store_type,
                   const std::vector<std::string>& flags)
-        : dir_(eh_test::make_temp_dir("eh-bench-daemon")) {
+        : dir_(eh::testing::make_temp_dir("eh-bench-daemon")) {
         for (int attempt = 1;; ++attempt) {
-            const int grpc = eh_test::free_port(), debug = eh_test::free_port();
+            const int grpc = eh::testing::free_port(), debug = eh::testing::free_port();
             grpc_addr_ = "127.0.0.1:" + std::to_string(grpc);
             debug_addr_ = "127.0.0.1:" + std::to_string(debug);
             std::vector<std::string> argv{daemon.string(), "server",   "--events-endpoint", endpoint,    "--store-type",
@@ -87,7 +87,7 @@ public:
 private:
     std::filesystem::path dir_;
     std::string grpc_addr_, debug_addr_;
-    eh_test::ChildProcess process_;
+    eh::testing::ChildProcess process_;
 };
 
 } // namespace eh_bench

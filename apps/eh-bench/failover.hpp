@@ -19,9 +19,9 @@
 
 #include "daemon_process.hpp"
 #include "eh/store/detail/redis/handles.hpp"
-#include "fixtures/nats_server.hpp"
-#include "fixtures/publisher.hpp"
-#include "fixtures/redis_cluster.hpp"
+#include "eh/testing/nats_server.hpp"
+#include "eh/testing/nats_publisher.hpp"
+#include "eh/testing/redis_cluster.hpp"
 #include "latency.hpp"
 #include "report.hpp"
 #include "workload.hpp"
@@ -30,18 +30,18 @@ namespace eh_bench {
 
 inline void bench_failover(const std::filesystem::path& daemon, const Workload& w, Report& report) {
     using namespace std::chrono_literals;
-    eh_test::NatsServer nats;
-    eh_test::Publisher(nats.endpoint()).create_stream();
+    eh::testing::NatsServer nats;
+    eh::testing::NatsPublisher(nats.endpoint()).create_stream();
     // Three sentinels (a quorum of two promotes a replica) and two replicas: the promoted one
     // keeps one, which each batch still needs (redis.min_replicas 1).
-    eh_test::RedisCluster cluster({.replicas = 2});
+    eh::testing::RedisCluster cluster({.replicas = 2});
     std::string nodes;
     for (const auto& n : cluster.nodes()) nodes += (nodes.empty() ? "" : ",") + n;
     DaemonProcess d(daemon, nats.endpoint(), "redis-sentinel", {"--store-nodes", nodes});
 
     const auto events = w.events();
     // Half before the kill, the rest after it; ~800 events/s, so the kill falls mid-stream.
-    eh_test::ContinuousPublisher publisher(nats.endpoint(), events, events.size() / 2, 20ms);
+    eh::testing::ContinuousPublisher publisher(nats.endpoint(), events, events.size() / 2, 20ms);
     // When the acks moved and when the first refused batch was seen, sampled every 20 ms.
     std::mutex mutex;
     std::vector<Clock::time_point> acked;
@@ -62,13 +62,13 @@ inline void bench_failover(const std::filesystem::path& daemon, const Workload& 
     });
 
     const auto acks_at_least = [&](double n) {
-        return eh_test::eventually([&] { return d.metric("eventhistory_acks_total") >= n; }, 10min, 20ms);
+        return eh::testing::eventually([&] { return d.metric("eventhistory_acks_total") >= n; }, 10min, 20ms);
     };
     if (!acks_at_least(static_cast<double>(events.size() / 4))) throw std::runtime_error("failover: no ingest");
     const auto killed_at = Clock::now();
     const int old_master = cluster.kill_master();
     publisher.release();
-    if (!eh_test::eventually([&] { return cluster.master_port() != old_master; }, 2min, 5ms))
+    if (!eh::testing::eventually([&] { return cluster.master_port() != old_master; }, 2min, 5ms))
         throw std::runtime_error("failover: the sentinels promoted no replica; logs:\n" + cluster.logs());
     const auto promoted_at = Clock::now();
     if (!publisher.finish()) throw std::runtime_error("failover: publishing failed");

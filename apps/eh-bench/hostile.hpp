@@ -20,7 +20,7 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "fixtures/server_process.hpp"
+#include "eh/testing/server_process.hpp"
 #include "ingest.hpp"
 #include "ocis/services/eventhistory/v0/eventhistory.grpc.pb.h"
 #include "report.hpp"

@@ -16,7 +16,7 @@
 
 #include "daemon_process.hpp"
 #include "eh/testing/nats_publisher.hpp"
-#include "fixtures/server_process.hpp"
+#include "eh/testing/server_process.hpp"
 #include "latency.hpp"
 #include "nats_kv_ceiling.hpp"
 #include "raw_consumer.hpp"
@@ -70,7 +70,7 @@ inline DaemonIngest daemon_ingest(const std::filesystem::path& daemon, const std
     DaemonIngest r;
     Clock::time_point first{};
     double at_first = 0;
-    const bool done = eh_test::eventually(
+    const bool done = eh::testing::eventually(
         [&] {
             if (!process.alive()) return true;
             const double n = process.metric("eventhistory_acks_total");

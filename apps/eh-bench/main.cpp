@@ -15,7 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "fixtures/nats_server.hpp"
+#include "eh/testing/nats_server.hpp"
 #include "failover.hpp"
 #include "get_qps.hpp"
 #include "hostile.hpp"
@@ -55,10 +55,10 @@ struct Options {
 
 /// The workload published on --url, or on a nats-server of its own (kept in `own`); the
 /// daemon's ingest settings on it.
-eh_bench::IngestSetup published(const Options& o, std::unique_ptr<eh_test::NatsServer>& own) {
+eh_bench::IngestSetup published(const Options& o, std::unique_ptr<eh::testing::NatsServer>& own) {
     std::string endpoint = o.url;
     if (endpoint.empty()) {
-        own = std::make_unique<eh_test::NatsServer>();
+        own = std::make_unique<eh::testing::NatsServer>();
         endpoint = own->endpoint();
     }
     eh_bench::publish(endpoint, o.workload);
@@ -71,13 +71,13 @@ eh_bench::IngestSetup published(const Options& o, std::unique_ptr<eh_test::NatsS
 }
 
 void ingest(const Options& o, eh_bench::Report& report) {
-    std::unique_ptr<eh_test::NatsServer> own;
+    std::unique_ptr<eh::testing::NatsServer> own;
     eh_bench::bench_ingest(published(o, own), o.workload, report);
 }
 
 /// Ingest with and without hostile queries.
 void hostile(const Options& o, eh_bench::Report& report) {
-    std::unique_ptr<eh_test::NatsServer> own;
+    std::unique_ptr<eh::testing::NatsServer> own;
     eh_bench::bench_hostile({.ingest = published(o, own), .threads = o.hostile_clients, .rate = o.hostile_rate},
                             o.workload, report);
 }

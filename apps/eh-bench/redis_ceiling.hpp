@@ -19,7 +19,7 @@
 #include "eh/codec/ocis_store_event.hpp"
 #include "eh/store/detail/redis/handles.hpp"
 #include "eh/store/settings.hpp"
-#include "fixtures/redis_cluster.hpp"
+#include "eh/testing/redis_cluster.hpp"
 #include "raw_consumer.hpp"
 #include "store_bench.hpp"
 #include "workload.hpp"
@@ -113,7 +113,7 @@ private:
             throw std::runtime_error("redis: FLUSHALL: " + std::string(redis::text(*r)));
     }
 
-    eh_test::RedisCluster cluster_;
+    eh::testing::RedisCluster cluster_;
     std::vector<std::string> sets_; ///< one formatted SET per workload event
 };
 

@@ -37,8 +37,8 @@
 #include "eh/store/nats_kv.hpp"
 #include "eh/store/redis_sentinel.hpp"
 #include "eh/testing/scripted_transport.hpp"
-#include "fixtures/nats_server.hpp"
-#include "fixtures/redis_cluster.hpp"
+#include "eh/testing/nats_server.hpp"
+#include "eh/testing/redis_cluster.hpp"
 #include "get_qps.hpp"
 #include "latency.hpp"
 #include "raw_consumer.hpp"
@@ -175,7 +175,7 @@ public:
     void wait_indexed(std::size_t records) {
         namespace kv = eh::store::detail::nats_kv;
         const kv::IndexNames names(bucket);
-        const bool done = eh_test::eventually(
+        const bool done = eh::testing::eventually(
             [&] {
                 const auto replies = kv::run_pipeline(
                     connection_.get(), {{names.direct_get(), kv::IndexNames::last_of(names.progress())}},
@@ -224,7 +224,7 @@ private:
         nats::Subscription sub_;
     };
 
-    eh_test::NatsServer server_;
+    eh::testing::NatsServer server_;
     nats::Connection connection_ = connect_nats(server_.endpoint()); // the raw reader's (SendAsap)
 };
 
@@ -265,7 +265,7 @@ private:
         eh::store::detail::redis::Context c_;
     };
 
-    eh_test::RedisCluster cluster_{{.replicas = 1, .sentinels = 1}};
+    eh::testing::RedisCluster cluster_{{.replicas = 1, .sentinels = 1}};
 };
 
 } // namespace detail

@@ -15,15 +15,15 @@
 #include "fixtures/certs.hpp"
 #include "fixtures/daemon.hpp"
 #include "fixtures/daemon_checks.hpp"
-#include "fixtures/nats_server.hpp"
-#include "fixtures/publisher.hpp"
+#include "eh/testing/nats_server.hpp"
+#include "eh/testing/nats_publisher.hpp"
 
 using namespace std::chrono_literals;
-using eh_test::ContinuousPublisher;
+using eh::testing::ContinuousPublisher;
 using eh_test::Daemon;
-using eh_test::NatsServer;
+using eh::testing::NatsServer;
 using eh_test::Published;
-using eh_test::Publisher;
+using eh::testing::NatsPublisher;
 using eh_test::retrievable;
 
 namespace {
@@ -50,7 +50,7 @@ std::vector<std::string> envelopes(const Published& p) {
 
 TEST_CASE("daemon: a backlog with malformed messages is ingested; GetEvents and GetEventsForUser are exact") {
     NatsServer nats;
-    Publisher pub(nats.endpoint());
+    NatsPublisher pub(nats.endpoint());
     pub.create_stream();
     const Published p = generate(2000, 1, /*exotic=*/true);
     auto bodies = envelopes(p);
@@ -91,21 +91,21 @@ TEST_CASE("daemon: a backlog with malformed messages is ingested; GetEvents and 
 
 TEST_CASE("daemon: the client commands and `health` work against the running daemon") {
     NatsServer nats;
-    Publisher pub(nats.endpoint());
+    NatsPublisher pub(nats.endpoint());
     pub.create_stream();
     const Published p = generate(50, 2);
     pub.publish_all(envelopes(p));
     Daemon d(nats.endpoint());
     REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 50, patience));
 
-    const auto dir = eh_test::make_temp_dir("eh-client");
+    const auto dir = eh::testing::make_temp_dir("eh-client");
     auto run = [&](std::vector<std::string> argv) {
-        eh_test::ChildProcess c;
+        eh::testing::ChildProcess c;
         const auto log = dir / ("out-" + std::to_string(argv.size()) + argv[1]);
         std::filesystem::remove(log);
         c.start(argv, log);
         const int code = c.terminate(patience, /*signal_first=*/false);
-        return std::pair{code, eh_test::read_text(log)};
+        return std::pair{code, eh::testing::read_text(log)};
     };
     auto [code, out] = run({EH_DAEMON_PATH, "get", "--grpc-addr", d.grpc_addr(), p.events[4].event.id, "nope",
                             p.events[2].event.id});
@@ -142,8 +142,8 @@ TEST_CASE("daemon: started while NATS is down, it waits (not ready), then become
     CHECK(d.status("/healthz") == 200);
 
     nats.start();
-    REQUIRE(eh_test::eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
-    Publisher pub(nats.endpoint());
+    REQUIRE(eh::testing::eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
+    NatsPublisher pub(nats.endpoint());
     const Published p = generate(500, 3);
     pub.publish_all(envelopes(p));
     REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 500, patience));
@@ -152,7 +152,7 @@ TEST_CASE("daemon: started while NATS is down, it waits (not ready), then become
 
 TEST_CASE("daemon: nats-server killed and restarted mid-ingest: nothing is lost") {
     NatsServer nats;
-    Publisher(nats.endpoint()).create_stream();
+    NatsPublisher(nats.endpoint()).create_stream();
     Daemon d(nats.endpoint());
     const Published p = generate(3000, 4);
     ContinuousPublisher publisher(nats.endpoint(), p.events, 1500);
@@ -164,12 +164,12 @@ TEST_CASE("daemon: nats-server killed and restarted mid-ingest: nothing is lost"
     REQUIRE(publisher.finish());
     REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", 3000, patience));
     CHECK(retrievable(d, p) == 3000);
-    CHECK(eh_test::eventually([&] { return d.status("/readyz") == 200; }, patience));
+    CHECK(eh::testing::eventually([&] { return d.status("/readyz") == 200; }, patience));
 }
 
 TEST_CASE("daemon: SIGTERM mid-ingest exits 0 and has acked exactly what it stored") {
     NatsServer nats;
-    Publisher pub(nats.endpoint());
+    NatsPublisher pub(nats.endpoint());
     pub.create_stream();
     const Published p = generate(20000, 5);
     // The last 5,000 are published after the stop: it stops with events still to come
@@ -206,12 +206,12 @@ TEST_CASE("daemon: NATS over TLS, the server verified with the configured root C
     // The registry connection has no TLS settings (as ocis's): registering is off here.
     Daemon trusting(nats.endpoint(), {"--events-enable-tls", "--events-tls-root-ca-certificate", certs("ca.crt"),
                                       "--registry-disabled"});
-    CHECK(eh_test::eventually([&] { return trusting.status("/readyz") == 200; }, patience, 100ms));
+    CHECK(eh::testing::eventually([&] { return trusting.status("/readyz") == 200; }, patience, 100ms));
     // A CA that did not sign the server's certificate: the handshake fails, the daemon waits.
     Daemon distrusting(nats.endpoint(), {"--events-enable-tls", "--events-tls-root-ca-certificate", certs("rogue.crt"),
                                          "--registry-disabled"});
     // Once a connection attempt failed (the log says so), it is not ready, and stays alive.
-    REQUIRE(eh_test::eventually([&] { return distrusting.log().find("no connection to") != std::string::npos; }, patience));
+    REQUIRE(eh::testing::eventually([&] { return distrusting.log().find("no connection to") != std::string::npos; }, patience));
     CHECK(distrusting.status("/readyz") == 503);
     CHECK(distrusting.status("/healthz") == 200);
 }
@@ -221,7 +221,7 @@ TEST_CASE("daemon: a token in the NATS URL and the debug token stay out of the l
     NatsServer nats(/*start_now=*/true, {"--auth", "s3cr3t-nats-token"});
     Daemon d("nats://s3cr3t-nats-token@" + nats.endpoint(),
              {"--debug-token", "dbg-t0ken", "--debug-pprof", "--debug-zpages"});
-    REQUIRE(eh_test::eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
+    REQUIRE(eh::testing::eventually([&] { return d.status("/readyz") == 200; }, 30s, 100ms));
     CHECK(d.status("/healthz") == 200);
     CHECK(d.status("/metrics") == 401);
     CHECK(eh::server::http_get(d.debug_addr(), "/metrics", 2s, "dbg-t0ken").body.find("eventhistory_acks_total") !=

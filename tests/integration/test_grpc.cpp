@@ -37,7 +37,7 @@
 #include "eh/testing/scripted_transport.hpp"
 #include "fixtures/certs.hpp"
 #include "fixtures/grpc_calls.hpp"
-#include "fixtures/server_process.hpp"
+#include "eh/testing/server_process.hpp"
 
 namespace pb = ocis::services::eventhistory::v0;
 namespace client = eventhistoryd::client;
@@ -576,7 +576,7 @@ TEST_CASE("a hung store: calls beyond max_in_flight get RESOURCE_EXHAUSTED at on
     auto& [served, gen, events, stub] = hung;
     Background first([&] { return get_events(*stub, {events[0].id}); });
     Background second([&] { return get_events_for_user(*stub, gen.users()[0]); });
-    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 2; }, patience));
+    REQUIRE(eh::testing::eventually([&] { return served.history.store().waiting() == 2; }, patience));
     CHECK(threads_named("eh-grpc-") == 2); // each waiting call holds a worker (named by now)
 
     // Both slots taken: the next calls, by either path, are refused without waiting.
@@ -603,7 +603,7 @@ TEST_CASE("workers = 0: calls run on gRPC's threads, still at most max_in_flight
     HungStore hung({.max_in_flight = 1, .workers = 0});
     auto& [served, gen, events, stub] = hung;
     Background first([&] { return get_events(*stub, {events[0].id}); });
-    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 1; }, patience));
+    REQUIRE(eh::testing::eventually([&] { return served.history.store().waiting() == 1; }, patience));
     CHECK(threads_named("eh-grpc-") == 0); // the waiting call holds one of gRPC's threads
     const Answer refused = get_events_for_user(*stub, gen.users()[0]);
     CHECK(refused.status.error_code() == StatusCode::RESOURCE_EXHAUSTED);
@@ -621,7 +621,7 @@ TEST_CASE("a call whose deadline passed or whose client cancelled while it queue
     HungStore hung({.max_in_flight = 4, .workers = 1});
     auto& [served, gen, events, stub] = hung;
     Background blocking([&] { return get_events(*stub, {events[0].id}); }); // holds the one worker
-    REQUIRE(eh_test::eventually([&] { return served.history.store().waiting() == 1; }, patience));
+    REQUIRE(eh::testing::eventually([&] { return served.history.store().waiting() == 1; }, patience));
 
     // Queued behind it: one call with a deadline that passes while it waits, one the client
     // cancels once it is queued.
@@ -646,7 +646,7 @@ TEST_CASE("a call whose deadline passed or whose client cancelled while it queue
         done = true;
         done_cv.notify_all();
     });
-    REQUIRE(eh_test::eventually([&] { return served.server.in_flight() == 3; }, patience));
+    REQUIRE(eh::testing::eventually([&] { return served.server.in_flight() == 3; }, patience));
     cancelled.TryCancel();
     {
         std::unique_lock lock(m);
@@ -655,14 +655,14 @@ TEST_CASE("a call whose deadline passed or whose client cancelled while it queue
     CHECK(cancelled_status.error_code() == StatusCode::CANCELLED);
     CHECK(expiring.get().status.error_code() == StatusCode::DEADLINE_EXCEEDED);
     // The server learns of both a little after the client (its deadline counts from arrival).
-    REQUIRE(eh_test::eventually([&] { return served.server.abandoned() == 2; }, patience));
+    REQUIRE(eh::testing::eventually([&] { return served.server.abandoned() == 2; }, patience));
 
     served.history.store().open();
     check_same(blocking.get(), {events[0]});
     using eh::server::GrpcMethod;
     const auto& metrics = served.server.metrics();
     // The worker takes the two queued calls, sees them expired and cancelled, and skips them.
-    REQUIRE(eh_test::eventually([&] {
+    REQUIRE(eh::testing::eventually([&] {
         return metrics.requests(GrpcMethod::get_events, StatusCode::DEADLINE_EXCEEDED) +
                    metrics.requests(GrpcMethod::get_events, StatusCode::CANCELLED) ==
                2;

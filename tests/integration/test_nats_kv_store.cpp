@@ -27,8 +27,8 @@
 #include "fixtures/daemon.hpp"
 #include "fixtures/daemon_checks.hpp"
 #include "fixtures/kv_client.hpp"
-#include "fixtures/nats_server.hpp"
-#include "fixtures/publisher.hpp"
+#include "eh/testing/nats_server.hpp"
+#include "eh/testing/nats_publisher.hpp"
 
 using namespace std::chrono_literals;
 using eh::Event;
@@ -36,11 +36,11 @@ using Store = eh::store::NatsKvStore;
 using Codec = eh::codec::OcisStoreEvent;
 using eh_test::check_users;
 using eh_test::Daemon;
-using eh_test::eventually;
+using eh::testing::eventually;
 using eh_test::KvClient;
-using eh_test::NatsServer;
+using eh::testing::NatsServer;
 using eh_test::Published;
-using eh_test::Publisher;
+using eh::testing::NatsPublisher;
 using eh_test::retrievable;
 namespace kv = eh::store::detail::nats_kv;
 
@@ -83,7 +83,7 @@ eh::PutStats put_in_batches(Store& store, const std::vector<Event>& events, std:
 /// A file with this text, removed with it.
 class TempFile {
 public:
-    explicit TempFile(const std::string& text) : dir_(eh_test::make_temp_dir("eh-conf")) {
+    explicit TempFile(const std::string& text) : dir_(eh::testing::make_temp_dir("eh-conf")) {
         std::ofstream(dir_ / "file") << text;
     }
     ~TempFile() { std::filesystem::remove_all(dir_); }
@@ -116,7 +116,7 @@ std::uint64_t indexed(const Connection& c, const std::string& bucket = "eventhis
 
 /// The bucket's last record sequence.
 std::uint64_t last_record(const NatsServer& nats, const std::string& bucket = "eventhistory") {
-    return Publisher(nats.endpoint()).stream_info("KV_" + bucket)->State.LastSeq;
+    return NatsPublisher(nats.endpoint()).stream_info("KV_" + bucket)->State.LastSeq;
 }
 
 /// Every posting of a bucket's index, with how often it is stored.
@@ -208,7 +208,7 @@ TEST_CASE("nats-js-kv: keys are padded standard base32 of table_id, as go-micro 
 
 TEST_CASE("nats-js-kv: the exact ocis record both ways; bucket max age, history, direct get, storage") {
     NatsServer nats;
-    Publisher pub(nats.endpoint());
+    NatsPublisher pub(nats.endpoint());
     Store store = make_store(nats);
     const auto stats = store.put(std::span(&fixed, 1), codec);
     CHECK(stats.stored == 1);
@@ -480,13 +480,13 @@ Published publishable(std::size_t n, std::uint64_t seed) {
 /// are stored, then checks that every event is there once.
 struct IngestUnderLoad {
     IngestUnderLoad(std::size_t n, std::uint64_t seed) : p(publishable(n, seed)) {
-        Publisher(nats.endpoint()).create_stream();
+        NatsPublisher(nats.endpoint()).create_stream();
     }
     /// Half the events are published before the disruption, the rest from when it began.
     template <class Disrupt>
     void run(double stored_before, Disrupt&& disrupt) {
         Daemon d(nats.endpoint(), kv_flags);
-        eh_test::ContinuousPublisher pub(nats.endpoint(), p.events, p.events.size() / 2);
+        eh::testing::ContinuousPublisher pub(nats.endpoint(), p.events, p.events.size() / 2);
         REQUIRE(d.wait_metric_at_least("eventhistory_events_stored_total", stored_before, patience));
         disrupt(d, pub);
         REQUIRE(pub.finish());
@@ -502,7 +502,7 @@ struct IngestUnderLoad {
 };
 
 TEST_CASE("nats-js-kv daemon: kill -9 mid-ingest under continuous publishing, restart: 0 lost, none twice") {
-    IngestUnderLoad(4000, 21).run(1000, [](Daemon& d, eh_test::ContinuousPublisher& pub) {
+    IngestUnderLoad(4000, 21).run(1000, [](Daemon& d, eh::testing::ContinuousPublisher& pub) {
         d.kill();
         pub.release();
         d.start();
@@ -511,7 +511,7 @@ TEST_CASE("nats-js-kv daemon: kill -9 mid-ingest under continuous publishing, re
 
 TEST_CASE("nats-js-kv daemon: nats-server killed and restarted mid-ingest (file storage): 0 lost") {
     IngestUnderLoad load(3000, 22);
-    load.run(800, [&](Daemon&, eh_test::ContinuousPublisher& pub) {
+    load.run(800, [&](Daemon&, eh::testing::ContinuousPublisher& pub) {
         load.nats.kill();
         pub.release();
         std::this_thread::sleep_for(1s); // an outage, not a blip
@@ -521,7 +521,7 @@ TEST_CASE("nats-js-kv daemon: nats-server killed and restarted mid-ingest (file 
 
 TEST_CASE("nats-js-kv daemon: two daemons share store and consumer: both answer for all, each event stored once") {
     NatsServer nats;
-    Publisher pub(nats.endpoint());
+    NatsPublisher pub(nats.endpoint());
     pub.create_stream();
     const Published p = publishable(3000, 23);
     // What a paused daemon was handed comes back to the other after the ack wait.
@@ -574,7 +574,7 @@ TEST_CASE("nats-js-kv daemon: store nodes of its own over TLS (OCIS_PERSISTENT_S
     const eh_test::Certs certs;
     NatsServer events;
     NatsServer store(true, {"--tls", "--tlscert", certs("server.crt"), "--tlskey", certs("server.key")});
-    Publisher pub(events.endpoint());
+    NatsPublisher pub(events.endpoint());
     pub.create_stream();
     const Published p = publishable(300, 24);
     auto tls_env = [&](const std::string& ca) {
@@ -604,7 +604,7 @@ TEST_CASE("nats-js-kv daemon: store nodes of its own over TLS (OCIS_PERSISTENT_S
 TEST_CASE("nats-js-kv daemon: one event too large for a record among 300: the 300 are stored, it is terminated "
           "with a log line") {
     NatsServer nats;
-    Publisher pub(nats.endpoint());
+    NatsPublisher pub(nats.endpoint());
     pub.create_stream();
     const Published p = publishable(300, 41);
     eh::testing::EventGenerator gen({.seed = 42, .start = eh::SystemClock{}.now() - 1h});

@@ -19,8 +19,8 @@
 #include "eh/testing/failing_store.hpp"
 #include "eh/testing/generator.hpp"
 #include "eh/transport/nats_jetstream.hpp"
-#include "fixtures/nats_server.hpp"
-#include "fixtures/publisher.hpp"
+#include "eh/testing/nats_server.hpp"
+#include "eh/testing/nats_publisher.hpp"
 
 using namespace std::chrono_literals;
 using eh::transport::ConsumerMode;
@@ -52,7 +52,7 @@ bool ingest_until(H& h, Pred pred, std::chrono::milliseconds within = patience) 
     return true;
 }
 
-NatsOptions options_for(const eh_test::NatsServer& server, ConsumerMode mode = ConsumerMode::shared) {
+NatsOptions options_for(const eh::testing::NatsServer& server, ConsumerMode mode = ConsumerMode::shared) {
     NatsOptions o;
     o.connection.endpoints = {server.endpoint()};
     o.connection.retry_max = 500ms; // the tests wait for reconnects: keep the backoff short
@@ -102,8 +102,8 @@ std::uint64_t stored(const History& h) { return h.counters().stored.load(); }
 
 /// A running nats-server with the ocis stream, and a publisher on it.
 struct Bus {
-    eh_test::NatsServer server;
-    eh_test::Publisher pub{server.endpoint()};
+    eh::testing::NatsServer server;
+    eh::testing::NatsPublisher pub{server.endpoint()};
     Bus() { pub.create_stream(); }
 
     /// n new events, published and stored by the server.
@@ -117,7 +117,7 @@ struct Bus {
 /// Once the acks sent are processed: the consumer's ack floor is the stream's last sequence,
 /// and nothing is pending or in flight.
 template <class H>
-void check_all_settled(H& h, eh_test::Publisher& pub, std::uint64_t last_sequence) {
+void check_all_settled(H& h, eh::testing::NatsPublisher& pub, std::uint64_t last_sequence) {
     REQUIRE(h.transport().flush(patience));
     const auto consumer = pub.consumer_info("eventhistory");
     CHECK(consumer->AckFloor.Stream == last_sequence);
@@ -127,7 +127,7 @@ void check_all_settled(H& h, eh_test::Publisher& pub, std::uint64_t last_sequenc
 } // namespace
 
 TEST_CASE("the stream is created when missing, as ocis creates it") {
-    eh_test::NatsServer server;
+    eh::testing::NatsServer server;
     NatsOptions o = options_for(server);
     o.max_ack_pending = 777;
     o.ack_wait = 7s;
@@ -135,7 +135,7 @@ TEST_CASE("the stream is created when missing, as ocis creates it") {
     CHECK_FALSE(h.ready());
     REQUIRE(ingest_until(h, [&] { return h.ready(); }));
 
-    eh_test::Publisher pub(server.endpoint());
+    eh::testing::NatsPublisher pub(server.endpoint());
     const auto stream = pub.stream_info();
     REQUIRE(stream->Config->SubjectsLen == 1);
     CHECK(std::string(stream->Config->Subjects[0]) == "main-queue");
@@ -239,7 +239,7 @@ TEST_CASE("the consumer's ack floor never passes an event the store does not hol
 
 TEST_CASE("NATS down at start: not ready, stoppable, and ready by itself once NATS comes") {
     constexpr std::size_t n = 2'000;
-    eh_test::NatsServer server(/*start_now=*/false);
+    eh::testing::NatsServer server(/*start_now=*/false);
     History h(NatsJetStream(options_for(server)), Memory{}, {}, fast_ingest());
 
     {
@@ -254,11 +254,11 @@ TEST_CASE("NATS down at start: not ready, stoppable, and ready by itself once NA
 
     std::jthread loop([&](std::stop_token stop) { h.run(stop); });
     server.start();
-    REQUIRE(eh_test::eventually([&] { return h.ready(); }, patience));
-    eh_test::Publisher pub(server.endpoint());
+    REQUIRE(eh::testing::eventually([&] { return h.ready(); }, patience));
+    eh::testing::NatsPublisher pub(server.endpoint());
     const auto events = generate(n, 5);
     pub.publish_all(envelopes(events)); // into the stream the transport created
-    CHECK(eh_test::eventually([&] { return stored(h) == n; }, patience));
+    CHECK(eh::testing::eventually([&] { return stored(h) == n; }, patience));
     loop.request_stop();
     loop.join();
     CHECK(missing_or_different(h, events) == 0);
@@ -271,14 +271,14 @@ TEST_CASE("NATS killed and restarted mid-ingest under continuous publishing: not
 
     History h(NatsJetStream(options_for(bus.server, ConsumerMode::instance)), Memory{}, {}, fast_ingest());
     std::jthread loop([&](std::stop_token stop) { h.run(stop); });
-    eh_test::ContinuousPublisher producer(bus.server.endpoint(), events, n / 2);
+    eh::testing::ContinuousPublisher producer(bus.server.endpoint(), events, n / 2);
 
-    REQUIRE(eh_test::eventually([&] { return stored(h) >= n / 4; }, patience));
+    REQUIRE(eh::testing::eventually([&] { return stored(h) >= n / 4; }, patience));
     bus.server.kill();
     producer.release(); // the rest is published across the outage
     bus.server.start();
     REQUIRE(producer.finish());
-    CHECK(eh_test::eventually([&] { return h.store().size() == n; }, patience));
+    CHECK(eh::testing::eventually([&] { return h.store().size() == n; }, patience));
     loop.request_stop();
     loop.join();
     CHECK(missing_or_different(h, events) == 0);
@@ -295,7 +295,7 @@ TEST_CASE("instance mode: every instance stores every event") {
         CHECK(a.transport().consumer() != b.transport().consumer());
         std::jthread la([&](std::stop_token stop) { a.run(stop); });
         std::jthread lb([&](std::stop_token stop) { b.run(stop); });
-        CHECK(eh_test::eventually([&] { return stored(a) == n && stored(b) == n; }, patience));
+        CHECK(eh::testing::eventually([&] { return stored(a) == n && stored(b) == n; }, patience));
         la.request_stop();
         lb.request_stop();
         la.join();
@@ -347,7 +347,7 @@ TEST_CASE("shared mode: instances on one durable consumer store every event exac
         History a(NatsJetStream(options_for(bus.server)), Memory{}, {}, fast_ingest());
         auto la = run(a);
         const auto first = publish(part, 8);
-        REQUIRE(eh_test::eventually([&] { return stored(a) == part; }, patience));
+        REQUIRE(eh::testing::eventually([&] { return stored(a) == part; }, patience));
         la.request_stop();
         la.join();
         CHECK(missing_or_different(a, first) == 0);
@@ -359,7 +359,7 @@ TEST_CASE("shared mode: instances on one durable consumer store every event exac
     {
         auto lb = run(b);
         const auto second = publish(part, 9);
-        REQUIRE(eh_test::eventually([&] { return stored(b) == part; }, patience));
+        REQUIRE(eh::testing::eventually([&] { return stored(b) == part; }, patience));
         CHECK(missing_or_different(b, second) == 0);
     }
 
@@ -367,7 +367,7 @@ TEST_CASE("shared mode: instances on one durable consumer store every event exac
     {
         auto lc = run(c), lb = run(b);
         publish(2 * part, 10);
-        CHECK(eh_test::eventually([&] { return stored_by_first + stored(c) + stored(b) == 4 * part; }, patience));
+        CHECK(eh::testing::eventually([&] { return stored_by_first + stored(c) + stored(b) == 4 * part; }, patience));
     }
     CHECK(stored_by_first + stored(c) + stored(b) == 4 * part); // nothing stored twice
     check_acked_what_it_stored(c);
@@ -394,12 +394,12 @@ TEST_CASE("a consumer that vanished is created again: deleted, or lost with the 
     std::jthread loop([&](std::stop_token stop) { h.run(stop); });
 
     const auto first = bus.publish(n, 9);
-    REQUIRE(eh_test::eventually([&] { return h.store().size() == n; }, patience));
+    REQUIRE(eh::testing::eventually([&] { return h.store().size() == n; }, patience));
 
     SUBCASE("deleted by an operator") {
         bus.pub.delete_consumer("eventhistory");
         const auto second = bus.publish(n, 10);
-        CHECK(eh_test::eventually([&] { return h.store().size() == 2 * n; }, patience));
+        CHECK(eh::testing::eventually([&] { return h.store().size() == 2 * n; }, patience));
         CHECK(missing_or_different(h, second) == 0);
     }
     SUBCASE("server restarted without its store: stream and consumer are created again") {
@@ -407,7 +407,7 @@ TEST_CASE("a consumer that vanished is created again: deleted, or lost with the 
         bus.server.wipe_store();
         bus.server.start();
         // The new stream starts at sequence 1 again: the transport must not resume at the old position.
-        REQUIRE(eh_test::eventually([&] {
+        REQUIRE(eh::testing::eventually([&] {
             try {
                 bus.pub.stream_info();
                 return true;
@@ -416,7 +416,7 @@ TEST_CASE("a consumer that vanished is created again: deleted, or lost with the 
             }
         }, patience));
         const auto second = bus.publish(n, 11);
-        CHECK(eh_test::eventually([&] { return h.store().size() == 2 * n; }, patience));
+        CHECK(eh::testing::eventually([&] { return h.store().size() == 2 * n; }, patience));
         CHECK(missing_or_different(h, second) == 0);
     }
     loop.request_stop();
@@ -425,8 +425,8 @@ TEST_CASE("a consumer that vanished is created again: deleted, or lost with the 
 }
 
 TEST_CASE("an existing durable consumer that would lose events is refused, never used or changed") {
-    eh_test::NatsServer server;
-    eh_test::Publisher pub(server.endpoint());
+    eh::testing::NatsServer server;
+    eh::testing::NatsPublisher pub(server.endpoint());
     SUBCASE("no explicit acks: a message would count as stored before it is") {
         pub.create_stream();
         pub.add_pull_consumer("eventhistory", js_AckNone, "main-queue");
@@ -477,9 +477,9 @@ TEST_CASE("where a new consumer starts: deliver policy new, and the instance rep
 }
 
 TEST_CASE("user/password: the right ones ingest; wrong ones keep it unready but alive") {
-    eh_test::NatsServer server(true, {"--user", "eh", "--pass", "s3cret"});
-    eh_test::Publisher pub(server.endpoint(), "eh", "s3cret");
-    REQUIRE(eh_test::eventually([&] { return pub.connected(); }, patience));
+    eh::testing::NatsServer server(true, {"--user", "eh", "--pass", "s3cret"});
+    eh::testing::NatsPublisher pub(server.endpoint(), "eh", "s3cret");
+    REQUIRE(eh::testing::eventually([&] { return pub.connected(); }, patience));
     pub.create_stream();
     const auto events = generate(100, 14);
     pub.publish_all(envelopes(events));

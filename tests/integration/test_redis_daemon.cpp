@@ -15,17 +15,17 @@
 #include "eh/testing/generator.hpp"
 #include "fixtures/daemon.hpp"
 #include "fixtures/daemon_checks.hpp"
-#include "fixtures/nats_server.hpp"
-#include "fixtures/publisher.hpp"
-#include "fixtures/redis_cluster.hpp"
+#include "eh/testing/nats_server.hpp"
+#include "eh/testing/nats_publisher.hpp"
+#include "eh/testing/redis_cluster.hpp"
 
 using namespace std::chrono_literals;
-using eh_test::ContinuousPublisher;
+using eh::testing::ContinuousPublisher;
 using eh_test::Daemon;
-using eh_test::eventually;
-using eh_test::NatsServer;
-using eh_test::Publisher;
-using eh_test::RedisCluster;
+using eh::testing::eventually;
+using eh::testing::NatsServer;
+using eh::testing::NatsPublisher;
+using eh::testing::RedisCluster;
 using Command = eh::store::detail::redis::Command;
 
 namespace {
@@ -67,7 +67,7 @@ struct Rig {
 
     RedisCluster& cluster;
     NatsServer nats;
-    Publisher pub{nats.endpoint()};
+    NatsPublisher pub{nats.endpoint()};
 };
 
 bool all_retrievable(const Daemon& d, const Published& p) {

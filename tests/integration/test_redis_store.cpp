@@ -27,14 +27,14 @@
 #include "eh/testing/generator.hpp"
 #include "eh/testing/scripted_transport.hpp"
 #include "eh/testing/store_contract.hpp"
-#include "fixtures/redis_cluster.hpp"
+#include "eh/testing/redis_cluster.hpp"
 
 using namespace std::chrono_literals;
 using eh::Event;
 using Store = eh::store::RedisSentinelStore;
 using Codec = eh::codec::OcisStoreEvent;
-using eh_test::eventually;
-using eh_test::RedisCluster;
+using eh::testing::eventually;
+using eh::testing::RedisCluster;
 using Command = eh::store::detail::redis::Command;
 using History = eh::EventHistory<eh::testing::ScriptedTransport, Store>;
 
@@ -262,9 +262,9 @@ TEST_CASE("redis-sentinel: bad nodes are a configuration error, one line naming 
 }
 
 TEST_CASE("redis-sentinel: a sentinel that accepts but never answers costs one timeout, not a hang") {
-    const int port = eh_test::free_port();
+    const int port = eh::testing::free_port();
     const int fd = socket(AF_INET, SOCK_STREAM, 0); // the kernel completes handshakes; nobody reads
-    const sockaddr_in addr = eh_test::loopback(port);
+    const sockaddr_in addr = eh::testing::loopback(port);
     REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
     REQUIRE(listen(fd, 16) == 0);
     Store store({.nodes = {"127.0.0.1:" + std::to_string(port) + "/m"}, .sentinel_timeout = 300ms});
@@ -276,9 +276,9 @@ TEST_CASE("redis-sentinel: a sentinel that accepts but never answers costs one t
 }
 
 TEST_CASE("redis-sentinel: a sentinel answering with a gigantic array header is refused at once, nothing allocated") {
-    const int port = eh_test::free_port();
+    const int port = eh::testing::free_port();
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    const sockaddr_in addr = eh_test::loopback(port);
+    const sockaddr_in addr = eh::testing::loopback(port);
     REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
     REQUIRE(listen(fd, 16) == 0);
     std::jthread hostile([fd] { // answers every connection with the header of 1.7 billion elements

@@ -29,17 +29,17 @@
 #include "fixtures/daemon_checks.hpp"
 #include "fixtures/go_micro_client.hpp"
 #include "fixtures/kv_client.hpp"
-#include "fixtures/nats_server.hpp"
-#include "fixtures/publisher.hpp"
+#include "eh/testing/nats_server.hpp"
+#include "eh/testing/nats_publisher.hpp"
 
 using namespace std::chrono_literals;
 using eh_test::Daemon;
 using eh_test::EnvVars;
-using eh_test::eventually;
+using eh::testing::eventually;
 using eh_test::KvClient;
-using eh_test::NatsServer;
+using eh::testing::NatsServer;
 using eh_test::Published;
-using eh_test::Publisher;
+using eh::testing::NatsPublisher;
 using eh_test::RegisteredNode;
 namespace pb = eh_test::pb;
 
@@ -52,7 +52,7 @@ const std::string ocis_name = "com.owncloud.api.eventhistory";
 const std::string go_micro_prefix = "/" + ocis_name + ".EventHistoryService/";
 
 Published publish(const NatsServer& nats, std::size_t n, std::uint64_t seed) {
-    Publisher pub(nats.endpoint());
+    NatsPublisher pub(nats.endpoint());
     pub.create_stream();
     eh::testing::EventGenerator gen({.seed = seed, .users = 20, .start = eh::SystemClock{}.now() - 1h});
     Published p;
@@ -119,11 +119,11 @@ void check_answers(const std::shared_ptr<grpc::Channel>& channel, const Publishe
 
 /// A command run to its end: exit status and output.
 std::pair<int, std::string> run(const std::vector<std::string>& argv, const EnvVars& env = {}) {
-    const auto dir = eh_test::make_temp_dir("eh-run");
-    eh_test::ChildProcess c;
+    const auto dir = eh::testing::make_temp_dir("eh-run");
+    eh::testing::ChildProcess c;
     c.start(argv, dir / "out", env);
     const int code = c.terminate(patience, /*signal_first=*/false);
-    std::string out = eh_test::read_text(dir / "out");
+    std::string out = eh::testing::read_text(dir / "out");
     std::filesystem::remove_all(dir);
     return {code, out};
 }
@@ -132,7 +132,7 @@ std::pair<int, std::string> run(const std::vector<std::string>& argv, const EnvV
 /// content type application/grpc+proto. Returns grpc-status and the answer's message bytes.
 std::pair<std::string, std::string> curl_call(const std::string& url, const std::string& message,
                                               std::vector<std::string> extra = {}) {
-    const auto dir = eh_test::make_temp_dir("eh-curl");
+    const auto dir = eh::testing::make_temp_dir("eh-curl");
     std::string frame(5, '\0'); // gRPC length-prefixed message: not compressed, 4-byte big-endian length
     for (int i = 0; i < 4; ++i) frame[1 + i] = static_cast<char>((message.size() >> (8 * (3 - i))) & 0xFF);
     std::ofstream((dir / "request").string(), std::ios::binary) << frame << message;
@@ -142,11 +142,11 @@ std::pair<std::string, std::string> curl_call(const std::string& url, const std:
                                   "-D", (dir / "headers").string(), "-o", (dir / "response").string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(url);
-    eh_test::ChildProcess c;
+    eh::testing::ChildProcess c;
     c.start(argv, dir / "log");
-    REQUIRE_MESSAGE(c.terminate(patience, false) == 0, eh_test::read_text(dir / "log"));
-    const std::string headers = eh_test::read_text(dir / "headers");
-    const std::string body = eh_test::read_text(dir / "response");
+    REQUIRE_MESSAGE(c.terminate(patience, false) == 0, eh::testing::read_text(dir / "log"));
+    const std::string headers = eh::testing::read_text(dir / "headers");
+    const std::string body = eh::testing::read_text(dir / "response");
     std::filesystem::remove_all(dir);
     std::smatch m;
     std::string status = std::regex_search(headers, m, std::regex("grpc-status: *([0-9]+)")) ? m[1].str() : "none";
@@ -385,7 +385,7 @@ TEST_CASE("disabled parts: gRPC off (events only), events off (gRPC only); both,
         const auto a = eh_test::call_path(dial(node.address), go_micro_prefix + "GetEvents", eh_test::bytes_of(one));
         CHECK(a.status.ok());
         CHECK(a.response.events_size() == 0); // nothing consumed
-        CHECK(Publisher(nats.endpoint()).stream_info()->State.Consumers == 0);
+        CHECK(NatsPublisher(nats.endpoint()).stream_info()->State.Consumers == 0);
         CHECK(d.metric("eventhistory_events_received_total") == 0);
         CHECK(eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
     }
@@ -413,12 +413,12 @@ TEST_CASE("disabled parts: gRPC off (events only), events off (gRPC only); both,
 TEST_CASE("log: JSON lines by default, readable ones with OCIS_LOG_PRETTY, colored with OCIS_LOG_COLOR, into OCIS_LOG_FILE") {
     NatsServer nats;
     SUBCASE("JSON into the file") {
-        const auto dir = eh_test::make_temp_dir("eh-log");
+        const auto dir = eh::testing::make_temp_dir("eh-log");
         const std::string file = (dir / "eventhistory.log").string();
         Daemon d(nats.endpoint(), {}, {{"OCIS_LOG_FILE", file}});
         REQUIRE(eventually([&] { return d.status("/readyz") == 200; }, patience, 100ms));
         CHECK(d.terminate() == 0);
-        const std::string text = eh_test::read_text(file);
+        const std::string text = eh::testing::read_text(file);
         CHECK(d.log().find("stopped: received") == std::string::npos); // not on standard error
         std::istringstream lines(text);
         std::string line;

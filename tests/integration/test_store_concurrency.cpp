@@ -12,8 +12,8 @@
 #include "eh/testing/concurrent_load.hpp"
 #include "eh/testing/generator.hpp"
 #include "eh/testing/scripted_transport.hpp"
-#include "fixtures/nats_server.hpp"
-#include "fixtures/redis_cluster.hpp"
+#include "eh/testing/nats_server.hpp"
+#include "eh/testing/redis_cluster.hpp"
 
 using namespace std::chrono_literals;
 using eh::testing::ScriptedTransport;
@@ -44,14 +44,14 @@ void ingest_and_query(Store store, std::size_t total) {
 } // namespace
 
 TEST_CASE("store concurrency: nats-js-kv: ingest, queries and its indexer at once") {
-    eh_test::NatsServer nats;
+    eh::testing::NatsServer nats;
     eh::store::StoreSettings s;
     s.nodes = {nats.endpoint()};
     ingest_and_query(eh::store::NatsKvStore::make(s), 1500);
 }
 
 TEST_CASE("store concurrency: redis-sentinel: ingest and queries at once") {
-    eh_test::RedisCluster cluster({.replicas = 1, .sentinels = 1});
+    eh::testing::RedisCluster cluster({.replicas = 1, .sentinels = 1});
     eh::store::StoreSettings s;
     s.nodes = cluster.nodes();
     s.table = "tsan:";
