@@ -12,6 +12,9 @@
 
 #include "sqlite_store.hpp"
 
+// It could join a custom eventhistoryd's store list (eh::store::StoreList) as it is.
+static_assert(eh::DaemonStore<example::SqliteStore<>>);
+
 int main() {
     using Store = example::SqliteStore<eh::testing::ManualClock>;
     std::string pattern = (std::filesystem::temp_directory_path() / "eh-sqlite-XXXXXX").string();

@@ -27,6 +27,7 @@
 #include <eh/store/lifetime.hpp>
 #include <eh/store/put_stats.hpp>
 #include <eh/store/query_limits.hpp>
+#include <eh/store/settings.hpp>
 
 namespace example {
 
@@ -49,6 +50,13 @@ public:
                   "CREATE INDEX IF NOT EXISTS events_by_end ON events(ends);"
                   "CREATE TABLE IF NOT EXISTS tokens(token INTEGER NOT NULL, id BLOB NOT NULL,"
                   " PRIMARY KEY(token, id)) WITHOUT ROWID;");
+    }
+
+    /// What a daemon's store list needs (eh::DaemonStore): made from the store settings (the
+    /// database setting names the file), private to the machine (instances do not share it).
+    static constexpr bool shared = false;
+    static SqliteStore make(const eh::store::StoreSettings& s, K clock = K{}) {
+        return SqliteStore({.path = s.database, .ttl = s.ttl, .limits = s.limits}, std::move(clock));
     }
 
     /// Stores each new id once, in one transaction; ids already there are duplicates.

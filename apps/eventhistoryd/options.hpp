@@ -1,9 +1,8 @@
 #pragma once
-// From the settings to each part's options. The consumer mode follows the store: a store
-// private to the process (memory, noop) needs every event in every instance; a shared store
-// lets instances split the work through one durable consumer. A private store's own consumer
-// is not acked: it replays the stream at start, and its store cannot refuse a write.
-#include <string_view>
+// From the settings to each part's options. The consumer mode follows the store (its
+// `shared`, eh::DaemonStore): a store private to the process (memory, noop) needs every event
+// in every instance; a shared store lets instances split the work through one durable
+// consumer. A private store's own consumer is not acked: it replays the stream at start.
 
 #include "eh/config/settings.hpp"
 #include "eh/event_history.hpp"
@@ -13,20 +12,17 @@
 
 namespace eventhistoryd {
 
-/// A store private to the process: it answers from memory and holds nothing another instance sees.
-inline bool private_store(std::string_view store) { return store == "memory" || store == "noop"; }
-
-inline eh::transport::ConsumerMode consumer_mode(const eh::config::Settings& s, std::string_view store) {
+inline eh::transport::ConsumerMode consumer_mode(const eh::config::Settings& s, bool shared_store) {
     using eh::config::ConsumerModeChoice;
     switch (s.consumer.mode) {
     case ConsumerModeChoice::shared: return eh::transport::ConsumerMode::shared;
     case ConsumerModeChoice::instance: return eh::transport::ConsumerMode::instance;
     case ConsumerModeChoice::automatic: break;
     }
-    return private_store(store) ? eh::transport::ConsumerMode::instance : eh::transport::ConsumerMode::shared;
+    return shared_store ? eh::transport::ConsumerMode::shared : eh::transport::ConsumerMode::instance;
 }
 
-inline eh::transport::NatsOptions nats_options(const eh::config::Settings& s, std::string_view store) {
+inline eh::transport::NatsOptions nats_options(const eh::config::Settings& s, bool shared_store) {
     eh::transport::NatsOptions o;
     o.connection.endpoints = s.events.endpoint;
     o.connection.name = "eventhistory/" + s.events.cluster;
@@ -38,11 +34,11 @@ inline eh::transport::NatsOptions nats_options(const eh::config::Settings& s, st
     o.storage = s.stream.storage;
     o.replicas = static_cast<int>(s.stream.replicas);
     o.consumer = s.consumer.name;
-    o.mode = consumer_mode(s, store);
+    o.mode = consumer_mode(s, shared_store);
     o.deliver = s.consumer.deliver_policy;
     // Instance consumers replay the stream: what is older than the TTL is expired anyway.
     if (o.mode == eh::transport::ConsumerMode::instance) o.replay_window = s.store.ttl;
-    o.acks = !(o.mode == eh::transport::ConsumerMode::instance && private_store(store));
+    o.acks = !(o.mode == eh::transport::ConsumerMode::instance && !shared_store);
     o.max_ack_pending = static_cast<std::int64_t>(s.consumer.max_ack_pending);
     o.ack_wait = std::chrono::duration_cast<std::chrono::milliseconds>(s.consumer.ack_wait);
     return o;
@@ -56,14 +52,15 @@ inline eh::IngestOptions ingest_options(const eh::config::Settings& s) {
     return o;
 }
 
-inline eh::server::GrpcOptions grpc_options(const eh::config::Settings& s, std::string_view store) {
+inline eh::server::GrpcOptions grpc_options(const eh::config::Settings& s, bool shared_store) {
     eh::server::GrpcOptions o;
     o.address = s.grpc.addr;
     o.max_ids = s.grpc.max_ids_per_request;
     o.max_receive_bytes = s.grpc.max_message_bytes;
     o.max_in_flight = s.grpc.max_in_flight;
-    // A private store answers from memory: handing each call to a worker would cost more than it.
-    if (private_store(store)) o.workers = 0;
+    // A private store answers without a network round trip: handing each call to a worker
+    // would cost more than the answer.
+    if (!shared_store) o.workers = 0;
     o.tls = {.cert_file = s.grpc.tls_cert,
              .key_file = s.grpc.tls_key,
              .client_ca_file = s.grpc.tls_client_ca,

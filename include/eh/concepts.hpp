@@ -16,6 +16,7 @@
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/store/put_stats.hpp"
+#include "eh/store/settings.hpp"
 
 namespace eh {
 
@@ -89,11 +90,25 @@ template <class S, class C>
 concept Store = Codec<C> && std::move_constructible<S> && StoreCanPut<S, C> && StoreCanGet<S, C> &&
                 StoreCanFindByUser<S, C>;
 
-/// A store the daemon can pick by name at run time.
+/// A store with a name (for logs, metrics and `--store-type`).
 template <class S>
 concept NamedStore = requires {
     { S::name } -> std::convertible_to<std::string_view>;
 };
+template <class S>
+concept StoreFromSettings = requires(const store::StoreSettings& settings) {
+    { S::make(settings) } -> std::same_as<S>;
+};
+template <class S>
+concept StoreSaysIfShared = requires {
+    { S::shared } -> std::convertible_to<bool>;
+};
+/// A store a daemon can offer in its store list (eh::store::StoreList), picked by name at run
+/// time: its name, how it is made from the store settings, and whether instances of the
+/// service share what it holds (then they split the events through one durable consumer;
+/// else each instance consumes every event). Everything about a store is said by the store.
+template <class S>
+concept DaemonStore = NamedStore<S> && StoreFromSettings<S> && StoreSaysIfShared<S>;
 
 // Optional capabilities, used when present.
 template <class X>
@@ -157,6 +172,18 @@ consteval bool check_store() {
     else if constexpr (!StoreCanFindByUser<S, C>)
         static_assert(always_false<S>, "eh: Store policy lacks `std::vector<eh::Event> find_by_user(std::string_view, "
                                        "const Codec&) const`");
+    return true;
+}
+
+template <class S>
+consteval bool check_daemon_store() {
+    if constexpr (!NamedStore<S>)
+        static_assert(always_false<S>, "eh: a store in a StoreList lacks `static constexpr std::string_view name`");
+    else if constexpr (!StoreFromSettings<S>)
+        static_assert(always_false<S>, "eh: a store in a StoreList lacks `static S make(const eh::store::StoreSettings&)`");
+    else if constexpr (!StoreSaysIfShared<S>)
+        static_assert(always_false<S>, "eh: a store in a StoreList lacks `static constexpr bool shared` (do instances of "
+                                       "the service share what it holds?)");
     return true;
 }
 

@@ -187,6 +187,31 @@ constexpr std::string_view ocis_record =
 
 } // namespace
 
+TEST_CASE("nats-js-kv settings: without nodes of its own the store uses the events connection; its own settings win") {
+    eh::store::StoreSettings s;
+    s.events = {.nodes = {"e1:4222"}, .username = "eu", .password = "ep", .tls = {.enable = true, .root_ca_file = "ca"}};
+    auto o = Store::options_from(s);
+    CHECK(o.connection.endpoints == std::vector<std::string>{"e1:4222"});
+    CHECK(o.connection.username == "eu");
+    CHECK(o.connection.password == "ep");
+    CHECK(o.connection.tls.enable);
+    CHECK(o.connection.tls.root_ca_file == "ca");
+
+    s.username = "su"; // its own auth, still on the events servers
+    s.tls = {.enable = true, .insecure = true};
+    o = Store::options_from(s);
+    CHECK(o.connection.username == "su");
+    CHECK(o.connection.password.empty());
+    CHECK(o.connection.tls.insecure);
+    CHECK(o.connection.tls.root_ca_file.empty());
+
+    s.nodes = {"n1:4222"}; // servers of its own: nothing of the events connection
+    s.tls = {};
+    o = Store::options_from(s);
+    CHECK(o.connection.endpoints == std::vector<std::string>{"n1:4222"});
+    CHECK_FALSE(o.connection.tls.enable);
+}
+
 TEST_CASE("store contract: nats-js-kv (a bucket of its own per clause)") {
     NatsServer nats;
     int bucket = 0;

@@ -10,6 +10,7 @@
 
 #include "eh/event.hpp"
 #include "eh/store/put_stats.hpp"
+#include "eh/store/settings.hpp"
 
 namespace broken {
 
@@ -34,6 +35,10 @@ struct ImmovableStore : Store { // everything, but a mutex held by value makes i
         return {};
     }
     std::mutex mutex;
+};
+struct UnlistableStore : ImmovableStore { // named and made, but does not say whether it is shared
+    static constexpr std::string_view name = "unlistable";
+    static UnlistableStore make(const eh::store::StoreSettings&);
 };
 struct Codec { // no decode
     void encode(const eh::Event&, std::string&) const {}

@@ -11,6 +11,9 @@ using History = eh::EventHistory<broken::Transport, eh::store::NoopStore>;
 using History = eh::EventHistory<eh::testing::ScriptedTransport, broken::Store>;
 #elif defined(EH_BROKEN_immovable_store)
 using History = eh::EventHistory<eh::testing::ScriptedTransport, broken::ImmovableStore>;
+#elif defined(EH_BROKEN_store_list)
+#include "eh/store/by_name.hpp"
+using History = eh::store::StoreList<eh::store::NoopStore, broken::UnlistableStore>;
 #elif defined(EH_BROKEN_codec)
 using History = eh::EventHistory<eh::testing::ScriptedTransport, eh::store::NoopStore, broken::Codec>;
 #endif

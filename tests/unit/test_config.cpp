@@ -533,6 +533,13 @@ TEST_CASE("store settings: what every store policy is made from") {
     CHECK(st.replicas == 3);
     CHECK(st.max_events == 5);
     CHECK(st.max_bytes == 6);
+    // The events connection goes along: a store may live on it (nats-js-kv without nodes).
+    const eh::store::StoreSettings on_events = cfg::to_store_settings(
+        load({"--events-endpoint", "e1:4222", "--events-auth-username", "eu", "--events-enable-tls"}));
+    CHECK(on_events.events.nodes == std::vector<std::string>{"e1:4222"});
+    CHECK(on_events.events.username == "eu");
+    CHECK(on_events.events.tls.enable);
+    CHECK_FALSE(on_events.tls.enable); // the store's own TLS is off unless set
 }
 
 TEST_CASE("summary: every setting on one line, secrets masked") {

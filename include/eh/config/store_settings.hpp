@@ -22,20 +22,13 @@ inline store::StoreSettings to_store_settings(const Settings& s) {
                                         .max_bytes = s.grpc.max_message_bytes,
                                         .max_candidates = s.query.max_candidates,
                                         .max_user_id_bytes = s.query.max_user_id_bytes,
-                                        .max_user_id_runs = s.query.max_user_id_runs}};
-    // ocis recommends keeping nats-js-kv on the events NATS: without nodes of its own it uses
-    // the events endpoint, with that connection's auth (unless the store has its own) and TLS.
-    if (s.store.type == "nats-js-kv" && out.nodes.empty()) {
-        out.nodes = s.events.endpoint;
-        if (out.username.empty() && out.password.empty()) {
-            out.username = s.events.auth_username;
-            out.password = s.events.auth_password;
-        }
-        out.tls = {.enable = s.events.enable_tls,
-                   .insecure = s.events.tls_insecure,
-                   .root_ca_file = s.events.tls_root_ca_certificate};
-    }
-    // The store's own TLS settings, wherever its nodes are.
+                                        .max_user_id_runs = s.query.max_user_id_runs},
+                             .events = {.nodes = s.events.endpoint,
+                                        .username = s.events.auth_username,
+                                        .password = s.events.auth_password,
+                                        .tls = {.enable = s.events.enable_tls,
+                                                .insecure = s.events.tls_insecure,
+                                                .root_ca_file = s.events.tls_root_ca_certificate}}};
     if (s.store.enable_tls)
         out.tls = {.enable = true, .insecure = s.store.tls_insecure, .root_ca_file = s.store.tls_root_ca_certificate};
     return out;

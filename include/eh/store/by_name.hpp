@@ -1,6 +1,8 @@
 #pragma once
 // A compile-time list of store policies, chosen from at run time by name: the daemon's
 // `--store memory` becomes EventHistory<Transport, MemoryStore, Codec> without virtual calls.
+// Each store says all the daemon needs to know about it (eh::DaemonStore): a custom daemon
+// adds its own store to its list without touching the framework.
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
@@ -13,8 +15,10 @@
 
 namespace eh::store {
 
-template <NamedStore... Stores>
+template <class... Stores>
 struct StoreList {
+    static_assert((eh::detail::check_daemon_store<Stores>() && ...));
+
     static constexpr auto types = boost::hana::tuple_t<Stores...>;
 
     /// The names, in list order (for --help and for "unknown store" errors).

@@ -103,20 +103,28 @@ public:
           reader_(std::make_unique<eh::detail::nats::Client>(read_connection(options_.connection))),
           state_(std::make_unique<State>(*client_, *reader_)) {}
 
-    static NatsKvStore make(const StoreSettings& s) {
+    static constexpr bool shared = true; ///< instances of the service share what it holds
+
+    /// Without nodes of its own, the store lives on the events NATS (as ocis recommends), with
+    /// that connection's auth (unless the store has its own) and TLS (unless it has its own).
+    static NatsKvStore make(const StoreSettings& s) { return NatsKvStore(options_from(s)); }
+    static NatsKvOptions options_from(const StoreSettings& s) {
+        const bool on_events = s.nodes.empty();
+        const bool own_auth = !s.username.empty() || !s.password.empty();
+        const StoreSettings::Tls& tls = on_events && !s.tls.enable ? s.events.tls : s.tls;
         NatsKvOptions o;
-        o.connection.endpoints = s.nodes;
+        o.connection.endpoints = on_events ? s.events.nodes : s.nodes;
         o.connection.name = "eventhistory-store";
-        o.connection.username = s.username;
-        o.connection.password = s.password;
-        o.connection.tls = {.enable = s.tls.enable, .insecure = s.tls.insecure, .root_ca_file = s.tls.root_ca_file};
+        o.connection.username = on_events && !own_auth ? s.events.username : s.username;
+        o.connection.password = on_events && !own_auth ? s.events.password : s.password;
+        o.connection.tls = {.enable = tls.enable, .insecure = tls.insecure, .root_ca_file = tls.root_ca_file};
         o.database = s.database;
         o.table = s.table;
         o.ttl = s.ttl;
         o.memory_storage = s.disable_persistence;
         o.replicas = static_cast<int>(s.replicas);
         o.limits = s.limits;
-        return NatsKvStore(std::move(o));
+        return o;
     }
 
     /// Stores each event once by id (see "Writes" above); throws StoreError otherwise, and

@@ -13,6 +13,7 @@ namespace eh::store {
 
 struct NoopStore {
     static constexpr std::string_view name = "noop";
+    static constexpr bool shared = false; ///< it holds nothing
     static NoopStore make(const StoreSettings&) { return {}; }
 
     template <class Codec>

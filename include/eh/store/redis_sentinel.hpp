@@ -102,6 +102,8 @@ public:
                                       .command = std::max(options_.command_timeout, 2 * options_.wait_timeout)},
               options_.sentinel_timeout)) {}
 
+    static constexpr bool shared = true; ///< instances of the service share what it holds
+
     static RedisSentinelStore make(const StoreSettings& s) {
         return RedisSentinelStore({.nodes = s.nodes,
                                    .table = s.table,

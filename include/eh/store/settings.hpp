@@ -1,7 +1,8 @@
 #pragma once
 // The store settings every store policy is built from: ocis's store type, nodes, database,
-// table, TTL and auth (docs/ocis-contract.md sections 3 and 4), plus ours. Each store policy S
-// offers `static S make(const StoreSettings&)`; the daemon picks S by name.
+// table, TTL and auth (docs/ocis-contract.md sections 3 and 4), plus ours. A store the daemon
+// can pick by name (eh::DaemonStore) offers `static S make(const StoreSettings&)` and decides
+// there what of this it uses.
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -20,7 +21,7 @@ struct StoreSettings {
     struct Tls {
         bool enable = false, insecure = false;
         std::string root_ca_file;
-    } tls; ///< nats-js-kv: TLS to the nodes (the events connection's when the store has no nodes of its own)
+    } tls; ///< TLS to the nodes (nats-js-kv)
     bool disable_persistence = false;                     ///< nats-js-kv: memory storage
     std::size_t replicas = 1;                             ///< nats-js-kv bucket replicas
     // memory store bounds (0: unbounded)
@@ -30,6 +31,13 @@ struct StoreSettings {
     std::size_t min_replicas = 1;
     std::chrono::milliseconds wait_timeout{1000};
     QueryLimits limits{}; ///< every store's query bounds
+    /// The events connection, for a store that may live on the same servers when it has no
+    /// nodes of its own (nats-js-kv, as ocis recommends).
+    struct Connection {
+        std::vector<std::string> nodes;
+        std::string username, password;
+        Tls tls;
+    } events;
 };
 
 } // namespace eh::store
