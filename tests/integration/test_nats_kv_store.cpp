@@ -1,4 +1,4 @@
-// Store `nats-js-kv` against a real nats-server (fixtures/nats_server.hpp): the ocis layout
+// Store `nats-js-kv` against a real nats-server (eh/testing/nats_server.hpp): the ocis layout
 // byte for byte both ways, bucket settings, the user index against the reference scan (ocis's
 // records indexed too), idempotence, each posting indexed once (also when an indexer is
 // taken over mid-range), and the real daemon through kill -9, a NATS restart and a shared

@@ -1,5 +1,5 @@
 // eventhistoryd with store redis-sentinel, end to end: the real binary, a real nats-server, a
-// real Redis master + replica + 3 sentinels (fixtures/redis_cluster.hpp), events in the exact
+// real Redis master + replica + 3 sentinels (eh/testing/redis_cluster.hpp), events in the exact
 // go-micro envelope, a real gRPC client. What the daemon must do with this store: the ocis
 // record in Redis, no loss when the daemon or the Redis master is killed, and no ack while
 // Redis is away.

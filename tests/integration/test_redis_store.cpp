@@ -1,5 +1,5 @@
 // Store `redis-sentinel` against real Redis: a master, a replica and three sentinels started
-// by fixtures/redis_cluster.hpp. The ocis layout byte for byte, the user index against the
+// by eh/testing/redis_cluster.hpp. The ocis layout byte for byte, the user index against the
 // reference scan, idempotence, the replica guarantee, a failover and a full outage.
 #include <doctest/doctest.h>
 
