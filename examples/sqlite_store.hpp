@@ -150,6 +150,8 @@ private:
                 sqlite3_close(handle);
                 throw eh::StoreError("sqlite: cannot open " + path + ": " + why);
             }
+            // Another process holding the file (a backup, a second reader) is waited for.
+            sqlite3_busy_timeout(handle, 5000);
         }
         ~Db() { sqlite3_close(handle); }
         void exec(const char* sql) {

@@ -101,7 +101,7 @@ int serve(const eh::config::Settings& settings, std::string_view version, const 
     std::optional<Grpc> grpc;
     std::optional<eh::registry::NatsJsKvRegistrar> registrar;
     if (!settings.grpc.disabled) {
-        grpc.emplace(history, grpc_options(settings, Store::shared));
+        grpc.emplace(history, grpc_options(settings, StoreTraits::of<Store>()));
         grpc->start();
         if (settings.registry.disabled) {
             spdlog::info("registry: disabled; clients must dial {} themselves", grpc->bound_address());
@@ -152,7 +152,7 @@ int serve(const eh::config::Settings& settings, std::string_view version, const 
     if (settings.events.disabled)
         return serve<eh::transport::Idle, Store>(settings, version, stop_signals, eh::transport::Idle{});
     return serve<eh::transport::NatsJetStream, Store>(settings, version, stop_signals,
-                                                      eh::transport::NatsJetStream(nats_options(settings, Store::shared)));
+                                                      eh::transport::NatsJetStream(nats_options(settings, StoreTraits::of<Store>())));
 }
 
 } // namespace eventhistoryd

@@ -103,6 +103,18 @@ template <class S>
 concept StoreSaysIfShared = requires {
     { S::shared } -> std::convertible_to<bool>;
 };
+/// A store that answers from the process's memory (memory, noop) says so with `static constexpr
+/// bool in_memory = true`: its writes cannot fail for a while and its queries never wait on I/O.
+/// The daemon then acks nothing of its own consumer (the stream is the durable copy; a write that
+/// could fail must be NAKed and come again, which needs acks) and answers on gRPC's threads.
+template <class S>
+constexpr bool in_memory() {
+    if constexpr (requires { { S::in_memory } -> std::convertible_to<bool>; })
+        return S::in_memory;
+    else
+        return false;
+}
+
 /// A store a daemon can offer in its store list (eh::store::StoreList), picked by name at run
 /// time: its name, how it is made from the store settings, and whether instances of the
 /// service share what it holds (then they split the events through one durable consumer;

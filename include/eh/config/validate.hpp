@@ -69,7 +69,7 @@ inline void validate(const Draft& draft, std::span<const std::string_view> store
     check_nodes("events.endpoint", s.events.endpoint, detail::is_nats_node, "NATS", "host:port");
     if (s.store.type == "redis-sentinel")
         check_nodes("store.nodes", s.store.nodes, detail::is_sentinel_node, "redis-sentinel", "host:port/master");
-    if (s.store.type == "nats-js-kv" && !s.store.nodes.empty()) // none: the events endpoint (store_settings.hpp)
+    if (s.store.type == "nats-js-kv" && !s.store.nodes.empty()) // none: the events endpoint (NatsKvStore::options_from)
         check_nodes("store.nodes", s.store.nodes, detail::is_nats_node, "nats-js-kv", "host:port");
     if (!parse_host_port(s.debug.addr))
         fail("debug.addr", "malformed address " + in_quotes(s.debug.addr) + " (expected host:port)");

@@ -212,7 +212,8 @@ public:
 
     const MemoryOptions& options() const noexcept { return options_; }
 
-    static constexpr bool shared = false; ///< each instance holds its own copy of every event
+    static constexpr bool shared = false;   ///< each instance holds its own copy of every event
+    static constexpr bool in_memory = true; ///< see eh::in_memory()
 
     static BasicMemoryStore make(const StoreSettings& s, K clock = K{}) {
         return BasicMemoryStore({.ttl = s.ttl, .max_events = s.max_events, .max_bytes = s.max_bytes, .limits = s.limits},

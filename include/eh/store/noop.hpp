@@ -13,7 +13,8 @@ namespace eh::store {
 
 struct NoopStore {
     static constexpr std::string_view name = "noop";
-    static constexpr bool shared = false; ///< it holds nothing
+    static constexpr bool shared = false;   ///< it holds nothing
+    static constexpr bool in_memory = true; ///< see eh::in_memory()
     static NoopStore make(const StoreSettings&) { return {}; }
 
     template <class Codec>

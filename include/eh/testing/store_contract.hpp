@@ -28,11 +28,13 @@
 #include <concepts>
 #include <cstddef>
 #include <exception>
+#include <latch>
+#include <span>
 #include <string>
 #include <string_view>
-#include <span>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "eh/clock.hpp"
@@ -51,7 +53,8 @@ namespace eh::testing {
 struct ContractOptions {
     /// false for a store that keeps nothing (noop): queries must answer nothing.
     bool keeps_events = true;
-    /// The stores' TTL, as the factory configures them (the expiry clauses need it).
+    /// The stores' TTL, as the factory configures them (the expiry clauses need it); at least
+    /// 3 hours: the clauses date their events an hour back.
     std::chrono::nanoseconds ttl = std::chrono::hours{336};
     /// Events of the user-query and concurrency clauses.
     std::size_t events = 2000;
@@ -294,7 +297,11 @@ void check_concurrency(ContractRun<Store, Codec>& run, Make&& make, Timestamp no
         for (const auto& e : events) ids.push_back(e.id);
         std::atomic<bool> writing{true};
         std::atomic<std::size_t> wrong{0}, errors{0};
+        // Each reader has answered a query before the second half is written, so the clause
+        // never passes without queries between writes, however the threads are scheduled.
+        std::latch queried(2);
         auto reader = [&](std::size_t k) {
+            bool first = true;
             for (std::size_t i = k; writing; i += 7) {
                 try {
                     const auto& e = events[i % events.size()];
@@ -306,12 +313,19 @@ void check_concurrency(ContractRun<Store, Codec>& run, Make&& make, Timestamp no
                 } catch (const std::exception&) {
                     ++errors;
                 }
+                if (std::exchange(first, false)) queried.count_down();
             }
         };
         {
             std::jthread a(reader, 0), b(reader, 3);
-            run.put_all(store, events);
-            writing = false;
+            struct StopReaders { // also when put() throws: the readers must end for the join
+                std::atomic<bool>& writing;
+                ~StopReaders() { writing = false; }
+            } stop{writing};
+            const std::span all(events);
+            run.put_all(store, all.first(all.size() / 2));
+            queried.wait();
+            run.put_all(store, all.subspan(all.size() / 2));
         }
         run.expect(wrong == 0, std::to_string(wrong.load()) + " answers during put held an event that was not asked for");
         run.expect(errors == 0, std::to_string(errors.load()) + " queries during put threw");
@@ -329,7 +343,7 @@ void check_expiry(ContractRun<Store, Codec>& run, Make&& make_with_clock) {
         std::vector<std::string> users;
         auto events = run.events(20, clock.now(), &users);
         run.put_all(store, events);
-        // The first lives until an hour before the others: it is an hour older.
+        // Dated an hour ago: each lives until an hour before TTL from now.
         clock.advance(ttl - std::chrono::hours{1} - std::chrono::minutes{1});
         run.expect(store.get(std::vector<std::string>{events[0].id}, codec).size() == 1,
                    "an event is gone before its TTL ended");
@@ -363,6 +377,10 @@ template <class Store, class Codec = codec::OcisStoreEvent, class Make>
 ContractReport check_store_contract(Make&& make, ContractOptions options = {}) {
     static_assert(eh::detail::check_store<Store, Codec>());
     ContractReport report;
+    if (options.ttl < std::chrono::hours{3}) {
+        report.failures.push_back("ContractOptions::ttl must be at least 3 hours (events are dated an hour back)");
+        return report;
+    }
     contract::ContractRun<Store, Codec> run(options, report);
     const Timestamp now = SystemClock{}.now();
     auto clauses = [&](auto&& fresh) {

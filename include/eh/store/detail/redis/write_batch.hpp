@@ -238,7 +238,7 @@ private:
     std::size_t fresh_count_ = 0;
     std::string number_, key_;              // the batch's number (16 digits); a list's name
     std::array<std::string, partitions> blobs_; // each partition's blob
-    std::optional<Transaction> store_;      // the batch's transaction, until its replies are read
+    std::optional<Transaction> store_;      // the batch's transaction; read_store() reads its replies, once
     bool repaired_ = false;
     bool index_only_ = false;
 };
