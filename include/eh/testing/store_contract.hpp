@@ -237,7 +237,9 @@ void check_reads(ContractRun<Store, Codec>& run, Make&& make, Timestamp now) {
         for (std::size_t i = 0; i < events.size(); ++i) {
             events[i].id = hostile_ids()[i];
             try {
-                if (store.put(std::span(events).subspan(i, 1), codec).stored == 1)
+                if (store.put(std::span(events).subspan(i, 1), codec).stored != 1)
+                    run.expect(false, "an event with an unusual id was neither stored nor refused (StoreRefusal)");
+                else
                     run.expect(store.get(std::vector<std::string>{events[i].id}, codec).size() == 1,
                                "an event stored under an unusual id is not found by it");
             } catch (const StoreRefusal&) {
@@ -255,6 +257,7 @@ void check_user_queries(ContractRun<Store, Codec>& run, Make&& make, Timestamp n
         const auto events = run.events(run.options().events, now, &users);
         run.put_all(store, events);
         users.push_back("nobody-has-this-id");
+        std::size_t refused = 0;
         for (const auto& user : users) {
             std::vector<const Event*> want;
             for (const auto& e : events)
@@ -263,7 +266,8 @@ void check_user_queries(ContractRun<Store, Codec>& run, Make&& make, Timestamp n
             try {
                 found = store.find_by_user(user, codec);
             } catch (const AnswerTooLarge&) {
-                continue; // beyond the store's answer limits: a refusal, not a wrong answer
+                ++refused; // beyond the store's answer limits: a refusal, not a wrong answer
+                continue;
             }
             if (!run.same_set(found, want)) {
                 run.expect(false, "find_by_user(\"" + user + "\") found " + std::to_string(found.size()) +
@@ -275,6 +279,9 @@ void check_user_queries(ContractRun<Store, Codec>& run, Make&& make, Timestamp n
                 return;
             }
         }
+        // A user has tens of events here: far within any sensible limit.
+        run.expect(refused == 0, std::to_string(refused) + " of " + std::to_string(users.size()) +
+                                     " user queries were refused as too large (AnswerTooLarge)");
     });
     run.clause("bad user ids", make, [&](Store& store) {
         for (const std::string user : {std::string(), std::string(":"), std::string(" .-"), std::string(4096, 'u')}) {
