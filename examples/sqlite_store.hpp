@@ -69,6 +69,9 @@ public:
         eh::PutStats stats;
         std::string value;
         std::vector<eh::index::Token> tokens;
+        // Prepared once per batch, run for each event and token.
+        Statement insert(*db_, "INSERT OR IGNORE INTO events(id, at, ends, value) VALUES(?, ?, ?, ?)");
+        Statement insert_token(*db_, "INSERT OR IGNORE INTO tokens(token, id) VALUES(?, ?)");
         for (const auto& e : batch) {
             const auto life = eh::store::lifetime(e.timestamp, now, options_.ttl);
             if (!life) {
@@ -77,7 +80,6 @@ public:
             }
             value.clear();
             codec.encode(e, value);
-            Statement insert(*db_, "INSERT OR IGNORE INTO events(id, at, ends, value) VALUES(?, ?, ?, ?)");
             insert.bind_blob(1, e.id).bind_int(2, ticks(life->start)).bind_int(3, ticks(life->end)).bind_blob(4, value);
             insert.run();
             if (sqlite3_changes(db_->handle) == 0) {
@@ -88,10 +90,7 @@ public:
             tokens.clear();
             eh::index::tokenize(e.payload, tokens);
             for (const auto t : tokens)
-                Statement(*db_, "INSERT OR IGNORE INTO tokens(token, id) VALUES(?, ?)")
-                    .bind_int(1, static_cast<std::int64_t>(t))
-                    .bind_blob(2, e.id)
-                    .run();
+                insert_token.bind_int(1, static_cast<std::int64_t>(t)).bind_blob(2, e.id).run();
         }
         tx.commit();
         return stats;
@@ -104,10 +103,11 @@ public:
         eh::store::AnswerBudget budget(options_.limits);
         std::vector<eh::Event> found;
         std::lock_guard lock(db_->mutex);
+        Statement select(*db_, "SELECT at, value FROM events WHERE id = ? AND ends > ?");
         for (const auto& id : ids) {
-            Statement select(*db_, "SELECT at, value FROM events WHERE id = ? AND ends > ?");
             select.bind_blob(1, id).bind_int(2, now);
             if (select.step() && append(found, codec, select)) budget.add(found.back());
+            select.reset();
         }
         return found;
     }
@@ -191,7 +191,13 @@ private:
             if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail();
             return rc == SQLITE_ROW;
         }
-        void run() { step(); }
+        /// Runs a statement that returns no rows, ready to be bound and run again.
+        void run() {
+            step();
+            reset();
+        }
+        /// Ready to be bound and stepped again.
+        void reset() { sqlite3_reset(stmt_); }
         std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
         std::string_view blob(int column) const {
             const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));

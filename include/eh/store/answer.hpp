@@ -13,10 +13,14 @@
 
 namespace eh::store {
 
-/// Puts a GetEventsForUser answer in its order: by timestamp, then by id.
+/// Whether a comes before b in a GetEventsForUser answer: by timestamp, then by id.
+inline bool before_in_user_answer(const Event& a, const Event& b) {
+    return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id);
+}
+
+/// Puts a GetEventsForUser answer in its order (before_in_user_answer).
 inline void order_user_answer(std::vector<Event>& events) {
-    std::sort(events.begin(), events.end(),
-              [](const Event& a, const Event& b) { return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id); });
+    std::sort(events.begin(), events.end(), before_in_user_answer);
 }
 
 /// Decodes one more event onto found with decode(Event&) -> bool; false, and found as it

@@ -33,7 +33,6 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -136,9 +135,13 @@ public:
     }
 
     static bool in_answer_order(const std::vector<Event>& found) {
-        return std::is_sorted(found.begin(), found.end(), [](const Event& a, const Event& b) {
-            return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id);
-        });
+        return std::is_sorted(found.begin(), found.end(), store::before_in_user_answer);
+    }
+
+    static std::vector<std::string> ids_of(const std::vector<Event>& events) {
+        std::vector<std::string> ids;
+        for (const auto& e : events) ids.push_back(e.id);
+        return ids;
     }
 
     const Codec& codec() const noexcept { return codec_; }
@@ -165,8 +168,7 @@ void check_queries_answer_nothing(ContractRun<Store, Codec>& run, Make&& make, T
         std::vector<std::string> users;
         const auto events = run.events(200, now, &users);
         run.put_all(store, events);
-        std::vector<std::string> ids;
-        for (const auto& e : events) ids.push_back(e.id);
+        const auto ids = run.ids_of(events);
         run.expect(store.get(ids, run.codec()).empty(), "get answered events it does not keep");
         run.expect(store.find_by_user(users[0], run.codec()).empty(), "find_by_user answered events it does not keep");
     });
@@ -232,10 +234,11 @@ void check_reads(ContractRun<Store, Codec>& run, Make&& make, Timestamp now) {
                    "an event past its TTL on arrival is found");
     });
     run.clause("bad ids", make, [&](Store& store) {
-        run.expect(store.get(hostile_ids(), codec).empty(), "get of ids never stored answered events");
-        auto events = run.events(hostile_ids().size(), now);
+        const auto ids = hostile_ids();
+        run.expect(store.get(ids, codec).empty(), "get of ids never stored answered events");
+        auto events = run.events(ids.size(), now);
         for (std::size_t i = 0; i < events.size(); ++i) {
-            events[i].id = hostile_ids()[i];
+            events[i].id = ids[i];
             try {
                 if (store.put(std::span(events).subspan(i, 1), codec).stored != 1)
                     run.expect(false, "an event with an unusual id was neither stored nor refused (StoreRefusal)");
@@ -300,8 +303,7 @@ void check_concurrency(ContractRun<Store, Codec>& run, Make&& make, Timestamp no
     run.clause("concurrency", make, [&](Store& store) {
         std::vector<std::string> users;
         const auto events = run.events(run.options().events, now, &users);
-        std::vector<std::string> ids;
-        for (const auto& e : events) ids.push_back(e.id);
+        const auto ids = run.ids_of(events);
         std::atomic<bool> writing{true};
         std::atomic<std::size_t> wrong{0}, errors{0};
         // Each reader has answered a query before the second half is written, so the clause
@@ -355,8 +357,7 @@ void check_expiry(ContractRun<Store, Codec>& run, Make&& make_with_clock) {
         run.expect(store.get(std::vector<std::string>{events[0].id}, codec).size() == 1,
                    "an event is gone before its TTL ended");
         clock.advance(std::chrono::hours{2});
-        std::vector<std::string> ids;
-        for (const auto& e : events) ids.push_back(e.id);
+        const auto ids = run.ids_of(events);
         run.expect(store.get(ids, codec).empty(), "an event is found after its TTL ended");
         for (const auto& user : users)
             if (!store.find_by_user(user, codec).empty()) {
