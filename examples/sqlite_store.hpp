@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -17,8 +18,11 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/hana/define_struct.hpp>
+
 #include <eh/clock.hpp>
 #include <eh/concepts.hpp>
+#include <eh/config/meta.hpp>
 #include <eh/error.hpp>
 #include <eh/event.hpp>
 #include <eh/index/match.hpp>
@@ -37,10 +41,23 @@ struct SqliteOptions {
     eh::store::QueryLimits limits{};
 };
 
+/// Its setting in a daemon's configuration (eh::HasOwnSettings): `sqlite.path`, also
+/// `--sqlite-path` and EVENTHISTORY_SQLITE_PATH, documented with the daemon's other settings.
+struct SqliteSettings {
+    BOOST_HANA_DEFINE_STRUCT(SqliteSettings, (std::string, path));
+    static constexpr std::string_view section = "sqlite";
+    static constexpr std::string_view about = "The `sqlite` store: events in one file on this machine.";
+    static constexpr std::array meta{
+        eh::config::Meta{.name = "path", .default_text = "eventhistory.sqlite", .env = {"EVENTHISTORY_SQLITE_PATH"},
+                         .help = "The database file"},
+    };
+};
+
 template <eh::Clock K = eh::SystemClock>
 class SqliteStore {
 public:
     static constexpr std::string_view name = "sqlite";
+    using Settings = SqliteSettings;
 
     explicit SqliteStore(SqliteOptions options, K clock = K{})
         : options_(std::move(options)), clock_(std::move(clock)), db_(std::make_unique<Db>(options_.path)) {
@@ -52,11 +69,11 @@ public:
                   " PRIMARY KEY(token, id)) WITHOUT ROWID;");
     }
 
-    /// What a daemon's store list needs (eh::DaemonStore): made from the store settings (the
-    /// database setting names the file), private to the machine (instances do not share it).
+    /// What a daemon's store list needs (eh::DaemonStore): made from the store settings and
+    /// its own, private to the machine (instances do not share it).
     static constexpr bool shared = false;
-    static SqliteStore make(const eh::store::StoreSettings& s, K clock = K{}) {
-        return SqliteStore({.path = s.database, .ttl = s.ttl, .limits = s.limits}, std::move(clock));
+    static SqliteStore make(const eh::store::StoreSettings& s, const SqliteSettings& own, K clock = K{}) {
+        return SqliteStore({.path = own.path, .ttl = s.ttl, .limits = s.limits}, std::move(clock));
     }
 
     /// Stores each new id once, in one transaction; ids already there are duplicates.

@@ -24,6 +24,7 @@
 #include <nats/nats.h>
 
 #include "eh/codec/ocis_store_event.hpp"
+#include "eh/config/draft.hpp"
 #include "eh/detail/chunks.hpp"
 #include "eh/event_history.hpp"
 #include "eh/index/match.hpp"
@@ -125,7 +126,7 @@ public:
     using History = eh::EventHistory<eh::testing::ScriptedTransport, Store>;
 
     SharedStore()
-        : history_(eh::testing::ScriptedTransport{}, Store::make(backend_.settings())),
+        : history_(eh::testing::ScriptedTransport{}, backend_.make_store()),
           server_(history_, eh::server::GrpcOptions{.address = "127.0.0.1:0"}) {
         server_.start();
     }
@@ -164,11 +165,11 @@ public:
     using store_type = eh::store::NatsKvStore;
     static constexpr const char* bucket = "eh-bench-reads";
 
-    eh::store::StoreSettings settings() const {
+    store_type make_store() const {
         eh::store::StoreSettings s;
         s.nodes = {server_.endpoint()};
         s.database = bucket;
-        return s;
+        return store_type::make(s);
     }
 
     /// Until the indexer's progress reaches the bucket's last record.
@@ -233,10 +234,10 @@ class RedisSentinelBackend {
 public:
     using store_type = eh::store::RedisSentinelStore;
 
-    eh::store::StoreSettings settings() const {
+    store_type make_store() const {
         eh::store::StoreSettings s;
         s.nodes = cluster_.nodes();
-        return s;
+        return store_type::make(s, eh::config::defaults<store_type::Settings>());
     }
     void wait_indexed(std::size_t) {} // put() writes the index with the records
 

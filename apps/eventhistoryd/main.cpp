@@ -25,12 +25,11 @@ namespace {
 
 constexpr std::string_view version = EH_VERSION;
 
-eh::config::Settings load_settings(const eh::config::Flags& flags) {
-    const auto names = eventhistoryd::Stores::names();
-    return eh::config::load(flags, names);
-}
+using Flags = eh::config::Flags<eventhistoryd::Settings>;
 
-int run_server(const eh::config::Settings& settings) {
+eventhistoryd::Settings load_settings(const Flags& flags) { return eh::config::load<eventhistoryd::Stores>(flags); }
+
+int run_server(const eventhistoryd::Settings& settings) {
     eventhistoryd::setup_logging(settings.log);
     spdlog::info("configuration: {}", eh::config::summary(settings));
     const sigset_t stop_signals = eventhistoryd::block_stop_signals();
@@ -82,10 +81,10 @@ int main(int argc, char** argv) {
 
     auto* server = app.add_subcommand("server", "Consume events from NATS, store them, serve them over gRPC (also on "
                                                 "go-micro's paths) and register in ocis's service registry");
-    eh::config::Flags server_flags(*server);
+    Flags server_flags(*server);
 
     auto* health = app.add_subcommand("health", "Probe a running server's /healthz (its --debug-addr); exit 0 when healthy");
-    eh::config::Flags health_flags(*health);
+    Flags health_flags(*health);
 
     auto* version_cmd = app.add_subcommand("version", "Print the version");
 
@@ -93,13 +92,13 @@ int main(int argc, char** argv) {
     std::vector<std::string> ids;
     get->add_option("ids", ids, "Event ids")->required();
     ClientFlags get_client(*get);
-    eh::config::Flags get_flags(*get);
+    Flags get_flags(*get);
 
     auto* user = app.add_subcommand("user", "Print a user's events from a running server, one JSON line each");
     std::string user_id;
     user->add_option("userid", user_id, "User id (matched literally in the events' payloads)")->required();
     ClientFlags user_client(*user);
-    eh::config::Flags user_flags(*user);
+    Flags user_flags(*user);
 
     try {
         eh::config::parse_command_line(app, argc, argv);

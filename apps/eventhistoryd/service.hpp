@@ -26,6 +26,7 @@
 #include "eh/transport/nats_jetstream.hpp"
 #include "metrics.hpp"
 #include "options.hpp"
+#include "stores.hpp"
 
 namespace eventhistoryd {
 
@@ -91,12 +92,10 @@ eh::registry::ServiceNode registry_node(const eh::config::Settings& s, const Grp
 }
 
 template <class Transport, class Store>
-int serve(const eh::config::Settings& settings, std::string_view version, const sigset_t& stop_signals,
-          Transport transport) {
+int serve(const Settings& settings, std::string_view version, const sigset_t& stop_signals, Transport transport) {
     using History = eh::EventHistory<Transport, Store>;
     using Grpc = eh::server::GrpcServer<History>;
-    History history(std::move(transport), Store::make(eh::config::to_store_settings(settings)), {},
-                    ingest_options(settings));
+    History history(std::move(transport), eh::config::make_store<Store>(settings), {}, ingest_options(settings));
 
     std::optional<Grpc> grpc;
     std::optional<eh::registry::NatsJsKvRegistrar> registrar;
@@ -148,7 +147,7 @@ int serve(const eh::config::Settings& settings, std::string_view version, const 
 
 /// The store picked by name; the transport NATS JetStream, or idle with events disabled.
 template <class Store>
-int serve(const eh::config::Settings& settings, std::string_view version, const sigset_t& stop_signals) {
+int serve(const Settings& settings, std::string_view version, const sigset_t& stop_signals) {
     if (settings.events.disabled)
         return serve<eh::transport::Idle, Store>(settings, version, stop_signals, eh::transport::Idle{});
     return serve<eh::transport::NatsJetStream, Store>(settings, version, stop_signals,

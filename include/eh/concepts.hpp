@@ -95,10 +95,28 @@ template <class S>
 concept NamedStore = requires {
     { S::name } -> std::convertible_to<std::string_view>;
 };
+/// A store with settings of its own (say memory.max_events) declares them as a section,
+/// `using Settings = X`: X is a Hana-reflected struct with `static constexpr std::string_view
+/// section` (the YAML section, the flags' and the docs' prefix), `about` (one line) and `meta`
+/// (one eh::config::Meta per member, in member order; eh/config/settings.hpp shows the form).
+/// The daemon's configuration then reads, checks and documents them with the others.
 template <class S>
-concept StoreFromSettings = requires(const store::StoreSettings& settings) {
-    { S::make(settings) } -> std::same_as<S>;
+concept HasOwnSettings = requires { typename S::Settings; };
+template <class X>
+concept SettingsSection = requires {
+    { X::section } -> std::convertible_to<std::string_view>;
+    { X::about } -> std::convertible_to<std::string_view>;
+    X::meta.size();
 };
+template <class S>
+concept OwnSettingsAreASection = HasOwnSettings<S> && SettingsSection<typename S::Settings>;
+/// make() takes the store settings, and the store's own section when it has one.
+template <class S>
+concept StoreFromSettings = (!HasOwnSettings<S> && requires(const store::StoreSettings& settings) {
+    { S::make(settings) } -> std::same_as<S>;
+}) || (HasOwnSettings<S> && requires(const store::StoreSettings& settings, const typename S::Settings& own) {
+    { S::make(settings, own) } -> std::same_as<S>;
+});
 template <class S>
 concept StoreSaysIfShared = requires {
     { S::shared } -> std::convertible_to<bool>;
@@ -116,9 +134,11 @@ constexpr bool in_memory() {
 }
 
 /// A store a daemon can offer in its store list (eh::store::StoreList), picked by name at run
-/// time: its name, how it is made from the store settings, and whether instances of the
-/// service share what it holds (then they split the events through one durable consumer;
-/// else each instance consumes every event). Everything about a store is said by the store.
+/// time: its name, how it is made from the store settings (and its own, if any), and whether
+/// instances of the service share what it holds (then they split the events through one
+/// durable consumer; else each instance consumes every event). It may also refuse settings it
+/// cannot work with before anything starts: `static void check(const StoreSettings&[, const
+/// Settings&])` throwing eh::config::BadSetting. Everything about a store is said by the store.
 template <class S>
 concept DaemonStore = NamedStore<S> && StoreFromSettings<S> && StoreSaysIfShared<S>;
 
@@ -191,6 +211,12 @@ template <class S>
 consteval bool check_daemon_store() {
     if constexpr (!NamedStore<S>)
         static_assert(always_false<S>, "eh: a store in a StoreList lacks `static constexpr std::string_view name`");
+    else if constexpr (HasOwnSettings<S> && !OwnSettingsAreASection<S>)
+        static_assert(always_false<S>, "eh: a store's `Settings` lacks `static constexpr std::string_view section`, "
+                                       "`about` or `meta` (see eh::SettingsSection)");
+    else if constexpr (!StoreFromSettings<S> && HasOwnSettings<S>)
+        static_assert(always_false<S>, "eh: a store in a StoreList lacks `static S make(const eh::store::StoreSettings&, "
+                                       "const Settings&)` (it declares `Settings`)");
     else if constexpr (!StoreFromSettings<S>)
         static_assert(always_false<S>, "eh: a store in a StoreList lacks `static S make(const eh::store::StoreSettings&)`");
     else if constexpr (!StoreSaysIfShared<S>)

@@ -3,7 +3,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 #include <yaml-cpp/yaml.h>
 
@@ -11,6 +10,8 @@
 #include "eh/config/error.hpp"
 #include "eh/config/validate.hpp"
 #include "eh/config/yaml.hpp"
+#include "eh/store/memory.hpp"
+#include "eh/store/noop.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
@@ -21,10 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0; // not YAML: yaml-cpp's to say, and the loader reports it as a ConfigError
     }
     try {
-        eh::config::Draft draft;
+        using Stores = eh::store::StoreList<eh::store::MemoryStore, eh::store::NoopStore>;
+        eh::config::Draft<eh::config::SettingsFor<Stores>> draft;
         eh::config::apply_yaml(draft, root, "fuzz.yaml");
-        const std::string_view stores[] = {"memory", "noop", "redis-sentinel", "nats-js-kv"};
-        eh::config::validate(draft, stores);
+        eh::config::validate<Stores>(draft);
     } catch (const eh::config::ConfigError&) {
     }
     return 0;

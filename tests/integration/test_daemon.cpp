@@ -128,6 +128,18 @@ TEST_CASE("daemon: the client commands and `health` work against the running dae
     CHECK(out.find("unknown store \"postgres\" (supported: memory, noop") != std::string::npos);
     std::tie(code, out) = run({EH_DAEMON_PATH, "server", "--store-ttl", "2x"});
     CHECK(code == 2);
+    // The stores' own checks (eh::DaemonStore), named by where the value came from.
+    std::tie(code, out) = run({EH_DAEMON_PATH, "server", "--store-type", "nats-js-kv", "--store-nodes", "nats:4222/x"});
+    CHECK(code == 2);
+    CHECK(out.find("--store-nodes: malformed node \"nats:4222/x\" (nats-js-kv nodes are host:port)") != std::string::npos);
+    std::tie(code, out) = run({EH_DAEMON_PATH, "server", "--store-type", "redis-sentinel", "--store-nodes", "s:26379"});
+    CHECK(code == 2);
+    CHECK(out.find("--store-nodes: malformed node \"s:26379\" (redis-sentinel nodes are host:port/master)") !=
+          std::string::npos);
+    std::tie(code, out) = run({EH_DAEMON_PATH, "server", "--store-type", "redis-sentinel", "--store-nodes", "s:26379/m",
+                               "--redis-wait-timeout", "0s"});
+    CHECK(code == 2);
+    CHECK(out.find("--redis-wait-timeout: must be at least 1ms, not 0s") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
 

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "eh/config/draft.hpp"
 #include "eh/event_history.hpp"
 #include "eh/index/match.hpp"
 #include "eh/store/nats_kv.hpp"
@@ -55,5 +56,5 @@ TEST_CASE("store concurrency: redis-sentinel: ingest and queries at once") {
     eh::store::StoreSettings s;
     s.nodes = cluster.nodes();
     s.table = "tsan:";
-    ingest_and_query(eh::store::RedisSentinelStore::make(s), 1500);
+    ingest_and_query(eh::store::RedisSentinelStore::make(s, eh::config::defaults<eh::store::RedisSentinelSettings>()), 1500);
 }

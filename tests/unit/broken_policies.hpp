@@ -1,6 +1,7 @@
 #pragma once
 // Policies that each miss one requirement: the concept checks must reject them, and
 // EventHistory must name what is missing (compile_fail_policy.cpp).
+#include <array>
 #include <chrono>
 #include <mutex>
 #include <span>
@@ -39,6 +40,14 @@ struct ImmovableStore : Store { // everything, but a mutex held by value makes i
 struct UnlistableStore : ImmovableStore { // named and made, but does not say whether it is shared
     static constexpr std::string_view name = "unlistable";
     static UnlistableStore make(const eh::store::StoreSettings&);
+};
+struct SectionLikeMemory {
+    static constexpr std::string_view section = "section", about = "";
+    static constexpr std::array<int, 0> meta{};
+};
+struct StoreIgnoringItsSettings : UnlistableStore { // declares settings, but make() does not take them
+    using Settings = SectionLikeMemory;
+    static constexpr bool shared = false;
 };
 struct Codec { // no decode
     void encode(const eh::Event&, std::string&) const {}

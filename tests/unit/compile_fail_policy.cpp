@@ -14,6 +14,9 @@ using History = eh::EventHistory<eh::testing::ScriptedTransport, broken::Immovab
 #elif defined(EH_BROKEN_store_list)
 #include "eh/store/by_name.hpp"
 using History = eh::store::StoreList<eh::store::NoopStore, broken::UnlistableStore>;
+#elif defined(EH_BROKEN_store_settings)
+#include "eh/store/by_name.hpp"
+using History = eh::store::StoreList<eh::store::NoopStore, broken::StoreIgnoringItsSettings>;
 #elif defined(EH_BROKEN_codec)
 using History = eh::EventHistory<eh::testing::ScriptedTransport, eh::store::NoopStore, broken::Codec>;
 #endif

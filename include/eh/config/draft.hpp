@@ -14,8 +14,12 @@
 
 namespace eh::config {
 
+/// S: the settings being assembled (AllSettings: the core ones and those stores add).
+template <AllSettings S>
 class Draft {
 public:
+    using settings_type = S;
+
     /// Every setting at its default.
     Draft() {
         for_each_setting(settings_, [&](const Field& f, auto& value) {
@@ -43,8 +47,8 @@ public:
         sources_[field.key] = std::move(source);
     }
 
-    Settings& settings() noexcept { return settings_; }
-    const Settings& settings() const noexcept { return settings_; }
+    S& settings() noexcept { return settings_; }
+    const S& settings() const noexcept { return settings_; }
 
     /// Where the setting `key` ("store.ttl") got its value: "EVENTHISTORY_STORE_TTL",
     /// "--store-ttl", "<file>: store.ttl" or "store.ttl (default)".
@@ -55,8 +59,14 @@ public:
     }
 
 private:
-    Settings settings_{};
+    S settings_{};
     std::map<std::string, std::string, std::less<>> sources_;
 };
+
+/// A section at its defaults: a store's own settings, say, for its make() outside the daemon.
+template <class Section>
+Section defaults() {
+    return Draft<SettingsWith<Section>>().settings().template section<Section>();
+}
 
 } // namespace eh::config

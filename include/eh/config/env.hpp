@@ -24,7 +24,8 @@ inline Environment process_environment() {
     };
 }
 
-inline void apply_environment(Draft& draft, const Environment& env) {
+template <class S>
+void apply_environment(Draft<S>& draft, const Environment& env) {
     for_each_setting(draft.settings(), [&](const Field& field, auto& value) {
         std::optional<std::string> text;
         std::string from;

@@ -17,12 +17,16 @@
 
 namespace eh::config {
 
+/// S: the settings the flags are for (AllSettings).
+template <AllSettings S>
 class Flags {
 public:
+    using settings_type = S;
+
     explicit Flags(CLI::App& app) {
         app.add_option("--config", config_file_, "YAML file of settings (keys as in docs/configuration.md)")
             ->type_name("FILE");
-        Settings types_only{};
+        S types_only{};
         for_each_setting(types_only, [&](const Field& field, const auto& value) {
             using T = std::remove_cvref_t<decltype(value)>;
             Given& given = given_[field.key];
@@ -42,7 +46,7 @@ public:
     const std::string& config_file() const noexcept { return config_file_; }
 
     /// Applies the flags given on the command line (after CLI::App::parse).
-    void apply(Draft& draft) const {
+    void apply(Draft<S>& draft) const {
         for_each_setting(draft.settings(), [&](const Field& field, auto& value) {
             const Given& given = given_.find(field.key)->second;
             if (given.option->count() > 0) draft.set(field, value, given.text, field.flag);

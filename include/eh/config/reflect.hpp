@@ -1,9 +1,12 @@
 #pragma once
-// Walks the settings definition (eh/config/settings.hpp): every source, --help and the docs
-// go through for_each_setting, so none of them names a setting itself.
+// Walks the settings definition (eh/config/settings.hpp, and the sections stores add): every
+// source, --help and the docs go through for_each_setting, so none of them names a setting
+// itself.
 #include <cstddef>
 #include <string>
+#include <stdexcept>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -54,21 +57,36 @@ inline std::string flag_of(std::string_view section, std::string_view name) {
     return flag;
 }
 
-/// Every setting's Field, in definition order; built once, so that the walk below stays a
-/// plain call per member (it is instantiated for every source).
-inline const std::vector<Field>& fields() {
+template <class Section>
+void add_fields(std::vector<Field>& out, std::string_view name) {
+    static_assert(meta_matches_members<Section>(),
+                  "eh::config: a settings section needs one Meta row per member, in member order");
+    for (const Field& f : out)
+        if (f.section == name) throw std::logic_error("eh::config: two settings sections named " + std::string(name));
+    for (const Meta& meta : Section::meta)
+        out.push_back({name, Section::about, meta, std::string(name) + "." + std::string(meta.name), flag_of(name, meta.name)});
+}
+
+template <class T>
+struct is_settings_with : std::false_type {};
+template <class... Sections>
+struct is_settings_with<SettingsWith<Sections...>> : std::true_type {};
+
+/// Every setting's Field, in definition order: the core sections, then the added ones. Built
+/// once, so that the walk below stays a plain call per member (it is instantiated for every
+/// source).
+template <class S>
+const std::vector<Field>& fields() {
     namespace hana = boost::hana;
     static const std::vector<Field> all = [] {
         std::vector<Field> out;
         hana::for_each(hana::accessors<Settings>(), [&](auto section) {
             using Section = std::remove_cvref_t<decltype(hana::second(section)(std::declval<Settings&>()))>;
-            static_assert(meta_matches_members<Section>(),
-                          "eh::config: a settings section needs one Meta row per member, in member order");
-            const std::string_view name = hana::to<const char*>(hana::first(section));
-            for (const Meta& meta : Section::meta)
-                out.push_back({name, Section::about, meta, std::string(name) + "." + std::string(meta.name),
-                               flag_of(name, meta.name)});
+            add_fields<Section>(out, hana::to<const char*>(hana::first(section)));
         });
+        [&]<class... Added>(std::type_identity<std::tuple<Added...>>) {
+            (add_fields<Added>(out, Added::section), ...);
+        }(std::type_identity<decltype(S::sections)>{});
         return out;
     }();
     return all;
@@ -76,25 +94,30 @@ inline const std::vector<Field>& fields() {
 
 } // namespace detail
 
+/// A daemon's whole settings: the core sections and those its stores add (SettingsWith).
+template <class S>
+concept AllSettings = detail::is_settings_with<std::remove_const_t<S>>::value;
+
 /// Calls f(const Field&, value) for every setting, in definition order; value is the member
 /// of `settings` (const when settings is).
 template <class S, class F>
-    requires std::is_same_v<std::remove_const_t<S>, Settings>
+    requires AllSettings<S>
 void for_each_setting(S& settings, F&& f) {
     namespace hana = boost::hana;
-    const std::vector<Field>& fields = detail::fields();
+    const std::vector<Field>& fields = detail::fields<std::remove_const_t<S>>();
     std::size_t i = 0;
-    hana::for_each(hana::accessors<Settings>(), [&](auto section) {
-        auto& values = hana::second(section)(settings);
+    auto walk = [&](auto& values) {
         hana::for_each(hana::accessors<std::remove_cvref_t<decltype(values)>>(),
                        [&](auto member) { f(fields[i++], hana::second(member)(values)); });
-    });
+    };
+    hana::for_each(hana::accessors<Settings>(), [&](auto section) { walk(hana::second(section)(settings)); });
+    std::apply([&](auto&... added) { (walk(added), ...); }, settings.sections);
 }
 
-/// Calls f(const Field&) for every setting, for those that need neither values nor types.
-template <class F>
+/// Calls f(const Field&) for every setting of S, for those that need neither values nor types.
+template <AllSettings S, class F>
 void for_each_field(F&& f) {
-    for (const Field& field : detail::fields()) f(field);
+    for (const Field& field : detail::fields<S>()) f(field);
 }
 
 } // namespace eh::config

@@ -1,7 +1,9 @@
 #pragma once
-// THE definition of every setting of eventhistoryd: sections of members (Hana-reflected) with
-// one Meta row per member. It drives the defaults, the YAML file, the environment, the flags,
+// The definition of eventhistoryd's settings: sections of members (Hana-reflected) with one
+// Meta row per member. It drives the defaults, the YAML file, the environment, the flags,
 // --help and docs/configuration.md; adding a setting means adding a member and its row here.
+// A store's own settings (memory.*, redis.*) are declared by the store (eh::HasOwnSettings)
+// and join these in SettingsWith (eh/config/store_settings.hpp: SettingsFor<StoreList>).
 //
 // Derived from the names: the YAML key is `<section>.<member>`, the flag
 // `--<section>-<member>` (underscores become dashes).
@@ -10,6 +12,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -214,36 +217,6 @@ struct StoreSection {
     };
 };
 
-struct MemorySection {
-    BOOST_HANA_DEFINE_STRUCT(MemorySection,
-        (std::size_t, max_events),
-        (std::size_t, max_bytes));
-
-    static constexpr std::string_view about = "Bounds of the `memory` store; the oldest events go first.";
-    static constexpr std::array meta{
-        Meta{.name = "max_events", .default_text = "0", .env = {"EVENTHISTORY_MEMORY_MAX_EVENTS"},
-             .help = "Most events kept (0: unbounded)"},
-        Meta{.name = "max_bytes", .default_text = "0", .env = {"EVENTHISTORY_MEMORY_MAX_BYTES"},
-             .help = "Most bytes of events kept (0: unbounded)"},
-    };
-};
-
-struct RedisSection {
-    BOOST_HANA_DEFINE_STRUCT(RedisSection,
-        (std::size_t, min_replicas),
-        (std::chrono::nanoseconds, wait_timeout));
-
-    static constexpr std::string_view about =
-        "The `redis-sentinel` store's durability: a batch is acknowledged only once enough replicas have it.";
-    static constexpr std::array meta{
-        Meta{.name = "min_replicas", .default_text = "1", .env = {"EVENTHISTORY_REDIS_MIN_REPLICAS"},
-             .help = "Replicas that must acknowledge each batch (WAIT); fewer: the batch is NAKed and /readyz says why "
-                     "(0: none, a failover may then lose acknowledged events)"},
-        Meta{.name = "wait_timeout", .default_text = "1s", .env = {"EVENTHISTORY_REDIS_WAIT_TIMEOUT"},
-             .help = "How long a batch waits for its replicas"},
-    };
-};
-
 struct QuerySection {
     BOOST_HANA_DEFINE_STRUCT(QuerySection,
         (std::size_t, max_events),
@@ -392,13 +365,22 @@ struct Settings {
         (ConsumerSection, consumer),
         (StreamSection, stream),
         (StoreSection, store),
-        (MemorySection, memory),
-        (RedisSection, redis),
         (QuerySection, query),
         (GrpcSection, grpc),
         (RegistrySection, registry),
         (DebugSection, debug),
         (LogSection, log));
+};
+
+/// The settings above plus sections declared elsewhere (a daemon's stores' own settings), each
+/// read, checked and documented like the others, after them.
+template <class... Sections>
+struct SettingsWith : Settings {
+    std::tuple<Sections...> sections{};
+    template <class X>
+    X& section() noexcept { return std::get<X>(sections); }
+    template <class X>
+    const X& section() const noexcept { return std::get<X>(sections); }
 };
 
 } // namespace eh::config

@@ -1,9 +1,49 @@
 #pragma once
-// From the daemon's settings to what every store policy is built from (S::make).
+// Between the daemon's settings and its stores: the settings of a daemon whose store list is
+// known (the core sections plus each store's own, SettingsFor<StoreList>), what every store
+// policy is built from (to_store_settings), and the calls that hand a store its own section
+// (make_store, check_store).
+#include <chrono>
+#include <tuple>
+#include <type_traits>
+
+#include "eh/concepts.hpp"
 #include "eh/config/settings.hpp"
+#include "eh/store/by_name.hpp"
 #include "eh/store/settings.hpp"
 
 namespace eh::config {
+
+namespace detail {
+
+template <class Store>
+struct own_sections {
+    using type = std::tuple<>;
+};
+template <HasOwnSettings Store>
+struct own_sections<Store> {
+    using type = std::tuple<typename Store::Settings>;
+};
+template <class Tuple>
+struct settings_with;
+template <class... Sections>
+struct settings_with<std::tuple<Sections...>> {
+    using type = SettingsWith<Sections...>;
+};
+template <class Stores>
+struct settings_for;
+template <class... Stores>
+struct settings_for<store::StoreList<Stores...>> {
+    using type = typename settings_with<decltype(std::tuple_cat(
+        std::declval<typename own_sections<Stores>::type>()...))>::type;
+};
+
+} // namespace detail
+
+/// The settings of a daemon that offers the stores of Stores (an eh::store::StoreList): the
+/// core sections, then each store's own (in list order).
+template <class Stores>
+using SettingsFor = typename detail::settings_for<Stores>::type;
 
 inline store::StoreSettings to_store_settings(const Settings& s) {
     store::StoreSettings out{.nodes = s.store.nodes,
@@ -14,10 +54,6 @@ inline store::StoreSettings to_store_settings(const Settings& s) {
                              .password = s.store.auth_password,
                              .disable_persistence = s.store.disable_persistence,
                              .replicas = s.store.replicas,
-                             .max_events = s.memory.max_events,
-                             .max_bytes = s.memory.max_bytes,
-                             .min_replicas = s.redis.min_replicas,
-                             .wait_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.redis.wait_timeout),
                              .limits = {.max_events = s.query.max_events,
                                         .max_bytes = s.grpc.max_message_bytes,
                                         .max_candidates = s.query.max_candidates,
@@ -32,6 +68,27 @@ inline store::StoreSettings to_store_settings(const Settings& s) {
     if (s.store.enable_tls)
         out.tls = {.enable = true, .insecure = s.store.tls_insecure, .root_ca_file = s.store.tls_root_ca_certificate};
     return out;
+}
+
+/// Store made from the daemon's settings, with its own section when it has one.
+template <DaemonStore Store, class S>
+Store make_store(const S& settings) {
+    if constexpr (HasOwnSettings<Store>)
+        return Store::make(to_store_settings(settings), settings.template section<typename Store::Settings>());
+    else
+        return Store::make(to_store_settings(settings));
+}
+
+/// Runs Store's check() on the daemon's settings, when it has one (eh::DaemonStore); throws
+/// BadSetting.
+template <DaemonStore Store, class S>
+void check_store(const S& settings) {
+    if constexpr (HasOwnSettings<Store>) {
+        if constexpr (requires { Store::check(to_store_settings(settings), settings.template section<typename Store::Settings>()); })
+            Store::check(to_store_settings(settings), settings.template section<typename Store::Settings>());
+    } else if constexpr (requires { Store::check(to_store_settings(settings)); }) {
+        Store::check(to_store_settings(settings));
+    }
 }
 
 } // namespace eh::config

@@ -11,7 +11,8 @@
 
 namespace eh::config {
 
-inline std::string summary(const Settings& settings) {
+template <AllSettings S>
+std::string summary(const S& settings) {
     std::string out;
     for_each_setting(settings, [&](const Field& field, const auto& value) {
         using T = std::remove_cvref_t<decltype(value)>;

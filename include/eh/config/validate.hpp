@@ -1,7 +1,8 @@
 #pragma once
-// Checks that need more than one value's syntax: the store's name against those the caller
-// can build, node lists, listen addresses, TLS files, ranges, settings that exclude each other. The first problem throws one
-// ConfigError line naming where the offending value came from.
+// Checks that need more than one value's syntax: the store's name against those the daemon
+// can build, node lists, listen addresses, TLS files, ranges, settings that exclude each
+// other, then the chosen store's own check. The first problem throws one ConfigError line
+// naming where the offending value came from.
 #include <algorithm>
 #include <chrono>
 #include <climits>
@@ -17,6 +18,7 @@
 #include "eh/config/duration.hpp"
 #include "eh/config/error.hpp"
 #include "eh/config/read_file.hpp"
+#include "eh/config/store_settings.hpp"
 
 namespace eh::config {
 
@@ -24,34 +26,9 @@ namespace detail {
 
 inline std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-/// host:port, optionally as a nats:// or tls:// URL, which may carry a token or user:password.
-inline bool is_nats_node(std::string_view s) {
-    for (std::string_view scheme : {"nats://", "tls://"})
-        if (s.starts_with(scheme)) {
-            s.remove_prefix(scheme.size());
-            if (const auto at = s.rfind('@'); at != std::string_view::npos) s.remove_prefix(at + 1);
-        }
-    const auto hp = parse_host_port(s);
-    return hp && !hp->host.empty();
-}
-
-/// host:port/master: a sentinel's address and the name of the master it watches.
-inline bool is_sentinel_node(std::string_view s) {
-    const auto slash = s.find('/');
-    if (slash == std::string_view::npos || slash + 1 == s.size() || s.find('/', slash + 1) != s.npos) return false;
-    const auto hp = parse_host_port(s.substr(0, slash));
-    return hp && !hp->host.empty();
-}
-
-} // namespace detail
-
-/// `stores`: the store names the caller can build (the daemon's compile-time list).
-inline void validate(const Draft& draft, std::span<const std::string_view> stores) {
-    using detail::in_quotes;
-    const Settings& s = draft.settings();
-    auto fail = [&](std::string_view key, const std::string& problem) {
-        throw ConfigError(draft.source(key) + ": " + problem);
-    };
+/// The core sections' checks; `stores`: the store names the daemon can build. Throws BadSetting.
+inline void validate_core(const Settings& s, std::span<const std::string_view> stores) {
+    auto fail = [](std::string_view key, const std::string& problem) { throw BadSetting(std::string(key), problem); };
 
     if (std::ranges::find(stores, std::string_view(s.store.type)) == stores.end()) {
         std::string names;
@@ -59,18 +36,7 @@ inline void validate(const Draft& draft, std::span<const std::string_view> store
         fail("store.type", "unknown store " + in_quotes(s.store.type) + " (supported: " + names + ")");
     }
 
-    auto check_nodes = [&](std::string_view key, const std::vector<std::string>& nodes, auto is_valid,
-                           std::string_view who, std::string_view form) {
-        const std::string expected = " (" + std::string(who) + " nodes are " + std::string(form) + ")";
-        if (nodes.empty()) fail(key, "no nodes" + expected);
-        for (const auto& node : nodes)
-            if (!is_valid(node)) fail(key, "malformed node " + in_quotes(node) + expected);
-    };
-    check_nodes("events.endpoint", s.events.endpoint, detail::is_nats_node, "NATS", "host:port");
-    if (s.store.type == "redis-sentinel")
-        check_nodes("store.nodes", s.store.nodes, detail::is_sentinel_node, "redis-sentinel", "host:port/master");
-    if (s.store.type == "nats-js-kv" && !s.store.nodes.empty()) // none: the events endpoint (NatsKvStore::options_from)
-        check_nodes("store.nodes", s.store.nodes, detail::is_nats_node, "nats-js-kv", "host:port");
+    check_nodes("events.endpoint", s.events.endpoint, is_nats_node, "NATS", "host:port");
     if (!parse_host_port(s.debug.addr))
         fail("debug.addr", "malformed address " + in_quotes(s.debug.addr) + " (expected host:port)");
 
@@ -79,11 +45,7 @@ inline void validate(const Draft& draft, std::span<const std::string_view> store
         if (!path.empty() && !detail::read_file(path, why)) fail(key, "cannot read " + in_quotes(path) + ": " + why);
     };
     if (s.events.enable_tls) check_readable("events.tls_root_ca_certificate", s.events.tls_root_ca_certificate);
-    if (s.store.enable_tls) {
-        if (s.store.type == "redis-sentinel")
-            fail("store.enable_tls", "redis-sentinel cannot use TLS in this build (Debian's hiredis 0.14 has none)");
-        check_readable("store.tls_root_ca_certificate", s.store.tls_root_ca_certificate);
-    }
+    if (s.store.enable_tls) check_readable("store.tls_root_ca_certificate", s.store.tls_root_ca_certificate);
     check_readable("grpc.tls_cert", s.grpc.tls_cert);
     check_readable("grpc.tls_key", s.grpc.tls_key);
     check_readable("grpc.tls_client_ca", s.grpc.tls_client_ca);
@@ -98,7 +60,7 @@ inline void validate(const Draft& draft, std::span<const std::string_view> store
     if (!s.grpc.disabled && !s.registry.disabled && s.registry.type == RegistryType::nats_js_kv) {
         if (!parse_host_port(s.grpc.addr)) // the registered address is host:port
             fail("grpc.addr", "malformed address " + in_quotes(s.grpc.addr) + " (expected host:port)");
-        check_nodes("registry.address", s.registry.address, detail::is_nats_node, "registry", "host:port");
+        check_nodes("registry.address", s.registry.address, is_nats_node, "registry", "host:port");
         if (s.registry.service_namespace.empty()) fail("registry.service_namespace", "must not be empty");
         if (s.registry.ttl.count() <= 0) fail("registry.ttl", "must be positive, not " + format_duration(s.registry.ttl));
         if (s.registry.interval.count() <= 0 || s.registry.interval >= s.registry.ttl)
@@ -135,8 +97,22 @@ inline void validate(const Draft& draft, std::span<const std::string_view> store
     };
     check_positive("consumer.ack_wait", s.consumer.ack_wait);
     check_positive("store.ttl", s.store.ttl);
-    if (s.redis.wait_timeout < std::chrono::milliseconds{1}) // WAIT counts milliseconds, and 0 waits for ever
-        fail("redis.wait_timeout", "must be at least 1ms, not " + format_duration(s.redis.wait_timeout));
+}
+
+} // namespace detail
+
+/// Checks the settings of a daemon that offers Stores (an eh::store::StoreList), ending with
+/// the chosen store's own check (eh::DaemonStore).
+template <class Stores>
+void validate(const Draft<SettingsFor<Stores>>& draft) {
+    try {
+        detail::validate_core(draft.settings(), Stores::names());
+        Stores::visit(draft.settings().store.type, [&](auto store) {
+            check_store<typename decltype(store)::type>(draft.settings());
+        });
+    } catch (const BadSetting& e) {
+        throw ConfigError(draft.source(e.key) + ": " + e.what());
+    }
 }
 
 } // namespace eh::config

@@ -22,9 +22,10 @@ namespace eh::config {
 
 namespace detail {
 
-inline void reject_unknown_yaml_keys(const YAML::Node& root, std::string_view file) {
+template <class S>
+void reject_unknown_yaml_keys(const YAML::Node& root, std::string_view file) {
     std::set<std::string, std::less<>> sections, keys;
-    for_each_field([&](const Field& f) {
+    for_each_field<S>([&](const Field& f) {
         sections.emplace(f.section);
         keys.insert(f.key);
     });
@@ -44,9 +45,10 @@ inline void reject_unknown_yaml_keys(const YAML::Node& root, std::string_view fi
 } // namespace detail
 
 /// Applies a parsed YAML document; `file` names it in messages. An empty document sets nothing.
-inline void apply_yaml(Draft& draft, const YAML::Node& root, std::string_view file) {
+template <class S>
+void apply_yaml(Draft<S>& draft, const YAML::Node& root, std::string_view file) {
     if (!root || root.IsNull()) return;
-    detail::reject_unknown_yaml_keys(root, file);
+    detail::reject_unknown_yaml_keys<S>(root, file);
     for_each_setting(draft.settings(), [&](const Field& field, auto& value) {
         const YAML::Node section = root[std::string(field.section)];
         if (!section || section.IsNull()) return;
@@ -70,7 +72,8 @@ inline void apply_yaml(Draft& draft, const YAML::Node& root, std::string_view fi
 }
 
 /// Reads and applies the file at path.
-inline void apply_yaml_file(Draft& draft, const std::string& path) {
+template <class S>
+void apply_yaml_file(Draft<S>& draft, const std::string& path) {
     std::string why;
     const auto text = detail::read_file(path, why);
     if (!text) throw ConfigError(path + ": cannot read: " + why);

@@ -23,6 +23,7 @@
 // (PutStats::evicted). max_bytes counts what the store holds for an event: its text, its
 // slot, id and expiry entries, and its index entries (an estimate per posting).
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -36,8 +37,11 @@
 #include <tuple>
 #include <vector>
 
+#include <boost/hana/define_struct.hpp>
+
 #include "eh/clock.hpp"
 #include "eh/concepts.hpp"
+#include "eh/config/meta.hpp"
 #include "eh/detail/chunks.hpp"
 #include "eh/index/match.hpp"
 #include "eh/index/tokens.hpp"
@@ -70,10 +74,27 @@ struct MemoryOptions {
     QueryLimits limits{};
 };
 
+/// The daemon's settings of the memory store (section `memory`; eh::HasOwnSettings).
+struct MemorySettings {
+    BOOST_HANA_DEFINE_STRUCT(MemorySettings,
+        (std::size_t, max_events),
+        (std::size_t, max_bytes));
+
+    static constexpr std::string_view section = "memory";
+    static constexpr std::string_view about = "Bounds of the `memory` store; the oldest events go first.";
+    static constexpr std::array meta{
+        config::Meta{.name = "max_events", .default_text = "0", .env = {"EVENTHISTORY_MEMORY_MAX_EVENTS"},
+                     .help = "Most events kept (0: unbounded)"},
+        config::Meta{.name = "max_bytes", .default_text = "0", .env = {"EVENTHISTORY_MEMORY_MAX_BYTES"},
+                     .help = "Most bytes of events kept (0: unbounded)"},
+    };
+};
+
 template <Clock K = SystemClock>
 class BasicMemoryStore {
 public:
     static constexpr std::string_view name = "memory";
+    using Settings = MemorySettings;
 
     explicit BasicMemoryStore(MemoryOptions options = {}, K clock = K{})
         : options_(options), clock_(std::move(clock)) {
@@ -206,8 +227,8 @@ public:
     static constexpr bool shared = false;   ///< each instance holds its own copy of every event
     static constexpr bool in_memory = true; ///< see eh::in_memory()
 
-    static BasicMemoryStore make(const StoreSettings& s, K clock = K{}) {
-        return BasicMemoryStore({.ttl = s.ttl, .max_events = s.max_events, .max_bytes = s.max_bytes, .limits = s.limits},
+    static BasicMemoryStore make(const StoreSettings& s, const MemorySettings& own, K clock = K{}) {
+        return BasicMemoryStore({.ttl = s.ttl, .max_events = own.max_events, .max_bytes = own.max_bytes, .limits = s.limits},
                                 std::move(clock));
     }
 

@@ -54,6 +54,7 @@
 #include <nats/nats.h>
 
 #include "eh/clock.hpp"
+#include "eh/config/address.hpp"
 #include "eh/detail/chunks.hpp"
 #include "eh/detail/nats/connect.hpp"
 #include "eh/detail/nats/handles.hpp"
@@ -108,6 +109,10 @@ public:
     /// Without nodes of its own, the store lives on the events NATS (as ocis recommends), with
     /// that connection's auth (unless the store has its own) and TLS (unless it has its own).
     static NatsKvStore make(const StoreSettings& s) { return NatsKvStore(options_from(s)); }
+    /// Own nodes, when given, must be NATS servers (eh::DaemonStore).
+    static void check(const StoreSettings& s) {
+        if (!s.nodes.empty()) config::check_nodes("store.nodes", s.nodes, config::is_nats_node, "nats-js-kv", "host:port");
+    }
     static NatsKvOptions options_from(const StoreSettings& s) {
         const bool on_events = s.nodes.empty();
         const bool own_auth = !s.username.empty() || !s.password.empty();

@@ -65,6 +65,7 @@
 #include "eh/store/detail/redis/write_batch.hpp"
 #include "eh/store/put_stats.hpp"
 #include "eh/store/query_limits.hpp"
+#include "eh/store/redis_sentinel_settings.hpp"
 #include "eh/store/settings.hpp"
 
 namespace eh::store {
@@ -91,6 +92,7 @@ struct RedisSentinelOptions {
 class RedisSentinelStore {
 public:
     static constexpr std::string_view name = "redis-sentinel";
+    using Settings = RedisSentinelSettings;
 
     /// Parses the nodes (eh::config::ConfigError on a bad one); connects on first use.
     explicit RedisSentinelStore(RedisSentinelOptions options)
@@ -104,16 +106,20 @@ public:
 
     static constexpr bool shared = true; ///< instances of the service share what it holds
 
-    static RedisSentinelStore make(const StoreSettings& s) {
-        return RedisSentinelStore({.nodes = s.nodes,
-                                   .table = s.table,
-                                   .ttl = s.ttl,
-                                   .username = s.username,
-                                   .password = s.password,
-                                   .min_replicas = s.min_replicas,
-                                   .wait_timeout = s.wait_timeout,
-                                   .limits = s.limits});
+    static RedisSentinelStore make(const StoreSettings& s, const RedisSentinelSettings& own) {
+        return RedisSentinelStore(
+            {.nodes = s.nodes,
+             .table = s.table,
+             .ttl = s.ttl,
+             .username = s.username,
+             .password = s.password,
+             .min_replicas = own.min_replicas,
+             .wait_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(own.wait_timeout),
+             .limits = s.limits});
     }
+
+    /// What this store cannot work with, refused before anything starts (eh::DaemonStore).
+    static void check(const StoreSettings& s, const RedisSentinelSettings& own) { RedisSentinelSettings::check(s, own); }
 
     /// Stores each event once by id (see the guarantee above); throws StoreError otherwise.
     template <class Codec>

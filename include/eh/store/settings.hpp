@@ -2,7 +2,8 @@
 // The store settings every store policy is built from: ocis's store type, nodes, database,
 // table, TTL and auth (docs/ocis-contract.md sections 3 and 4), plus ours. A store the daemon
 // can pick by name (eh::DaemonStore) offers `static S make(const StoreSettings&)` and decides
-// there what of this it uses.
+// there what of this it uses. What only one store needs is that store's own settings section
+// (`using Settings = ...`, eh::DaemonStore), not a member here.
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -24,12 +25,6 @@ struct StoreSettings {
     } tls; ///< TLS to the nodes (nats-js-kv)
     bool disable_persistence = false;                     ///< nats-js-kv: memory storage
     std::size_t replicas = 1;                             ///< nats-js-kv bucket replicas
-    // memory store bounds (0: unbounded)
-    std::size_t max_events = 0;
-    std::size_t max_bytes = 0;
-    // redis-sentinel: replicas that must acknowledge each batch, and how long WAIT may wait
-    std::size_t min_replicas = 1;
-    std::chrono::milliseconds wait_timeout{1000};
     QueryLimits limits{}; ///< every store's query bounds
     /// The events connection, for a store that may live on the same servers when it has no
     /// nodes of its own (nats-js-kv, as ocis recommends).

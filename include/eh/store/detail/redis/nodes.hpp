@@ -17,6 +17,14 @@ struct SentinelNodes {
     std::string master;
 };
 
+/// host:port/master: a sentinel's address and the name of the master it watches.
+inline bool is_node(std::string_view s) {
+    const auto slash = s.find('/');
+    if (slash == std::string_view::npos || slash + 1 == s.size() || s.find('/', slash + 1) != s.npos) return false;
+    const auto hp = config::parse_host_port(s.substr(0, slash));
+    return hp && !hp->host.empty();
+}
+
 inline SentinelNodes parse_nodes(std::span<const std::string> nodes) {
     auto fail = [](std::string problem) {
         throw config::ConfigError("redis-sentinel store: " + problem +
