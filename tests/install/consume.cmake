@@ -11,8 +11,13 @@ endfunction()
 
 # Only the headers and the package config are installed: no build of the tree is needed.
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+# The examples use eh::eh alone: the package must not look for the components' dependencies
+# (a look for one of these packages fails the configuration).
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples -B ${WORK_DIR}/build -G ${GENERATOR}
-    -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+    -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release
+    -DCMAKE_DISABLE_FIND_PACKAGE_CLI11=ON -DCMAKE_DISABLE_FIND_PACKAGE_yaml-cpp=ON
+    -DCMAKE_DISABLE_FIND_PACKAGE_gRPC=ON -DCMAKE_DISABLE_FIND_PACKAGE_Protobuf=ON
+    -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/eh-example-memory)
 run(${WORK_DIR}/build/eh-example-sqlite-contract)
