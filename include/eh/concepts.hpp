@@ -13,6 +13,9 @@
 #include <type_traits>
 #include <vector>
 
+#include <boost/hana/concept/struct.hpp>
+
+#include "eh/config/meta.hpp"
 #include "eh/error.hpp"
 #include "eh/event.hpp"
 #include "eh/store/put_stats.hpp"
@@ -103,10 +106,10 @@ concept NamedStore = requires {
 template <class S>
 concept HasOwnSettings = requires { typename S::Settings; };
 template <class X>
-concept SettingsSection = requires {
+concept SettingsSection = boost::hana::Struct<X>::value && requires {
     { X::section } -> std::convertible_to<std::string_view>;
     { X::about } -> std::convertible_to<std::string_view>;
-    X::meta.size();
+    { *X::meta.begin() } -> std::convertible_to<const config::Meta&>;
 };
 template <class S>
 concept OwnSettingsAreASection = HasOwnSettings<S> && SettingsSection<typename S::Settings>;
@@ -140,7 +143,8 @@ constexpr bool in_memory() {
 /// cannot work with before anything starts: `static void check(const StoreSettings&[, const
 /// Settings&])` throwing eh::config::BadSetting. Everything about a store is said by the store.
 template <class S>
-concept DaemonStore = NamedStore<S> && StoreFromSettings<S> && StoreSaysIfShared<S>;
+concept DaemonStore = NamedStore<S> && (!HasOwnSettings<S> || OwnSettingsAreASection<S>) && StoreFromSettings<S> &&
+                      StoreSaysIfShared<S>;
 
 // Optional capabilities, used when present.
 template <class X>
@@ -212,8 +216,9 @@ consteval bool check_daemon_store() {
     if constexpr (!NamedStore<S>)
         static_assert(always_false<S>, "eh: a store in a StoreList lacks `static constexpr std::string_view name`");
     else if constexpr (HasOwnSettings<S> && !OwnSettingsAreASection<S>)
-        static_assert(always_false<S>, "eh: a store's `Settings` lacks `static constexpr std::string_view section`, "
-                                       "`about` or `meta` (see eh::SettingsSection)");
+        static_assert(always_false<S>, "eh: a store's `Settings` must be a Hana-reflected struct with `static constexpr "
+                                       "std::string_view section`, `about` and `meta` (eh::config::Meta rows; see "
+                                       "eh::SettingsSection)");
     else if constexpr (!StoreFromSettings<S> && HasOwnSettings<S>)
         static_assert(always_false<S>, "eh: a store in a StoreList lacks `static S make(const eh::store::StoreSettings&, "
                                        "const Settings&)` (it declares `Settings`)");

@@ -10,8 +10,8 @@
 #include "eh/config/error.hpp"
 #include "eh/config/validate.hpp"
 #include "eh/config/yaml.hpp"
-#include "eh/store/memory.hpp"
-#include "eh/store/noop.hpp"
+
+#include "../unit/config_stores.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0; // not YAML: yaml-cpp's to say, and the loader reports it as a ConfigError
     }
     try {
-        using Stores = eh::store::StoreList<eh::store::MemoryStore, eh::store::NoopStore>;
+        using Stores = eh::test::DaemonLikeStores;
         eh::config::Draft<eh::config::SettingsFor<Stores>> draft;
         eh::config::apply_yaml(draft, root, "fuzz.yaml");
         eh::config::validate<Stores>(draft);

@@ -29,3 +29,10 @@ run(${WORK_DIR}/consumers/consume-nats)
 run(${WORK_DIR}/consumers/consume-redis)
 run(${WORK_DIR}/consumers/consume-grpc)
 run(${WORK_DIR}/consumers/consume-config)
+# A component's target that was not asked for fails with a line that says how to ask for it.
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/unrequested -B ${WORK_DIR}/unrequested
+                        -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${prefix}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(rc EQUAL 0 OR NOT out MATCHES "add_config_to_find_package_COMPONENTS")
+  message(FATAL_ERROR "linking eh::config without COMPONENTS config did not fail as expected (${rc}):\n${out}")
+endif()

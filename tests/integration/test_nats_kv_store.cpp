@@ -212,6 +212,21 @@ TEST_CASE("nats-js-kv settings: without nodes of its own the store uses the even
     CHECK_FALSE(o.connection.tls.enable);
 }
 
+TEST_CASE("nats-js-kv settings: its check takes none or NATS nodes (URLs too), refuses others naming store.nodes") {
+    eh::store::StoreSettings s;
+    CHECK_NOTHROW(Store::check(s)); // none: the events connection's
+    s.nodes = {"nats://n1:4222", "n2:4222", "tls://user:pw@n3:4222"};
+    CHECK_NOTHROW(Store::check(s));
+    s.nodes = {"n1:4222", "nats:4222/x"};
+    try {
+        Store::check(s);
+        FAIL("nats:4222/x passed");
+    } catch (const eh::config::BadSetting& e) {
+        CHECK(e.key == "store.nodes");
+        CHECK(std::string(e.what()) == "malformed node \"nats:4222/x\" (nats-js-kv nodes are host:port)");
+    }
+}
+
 TEST_CASE("store contract: nats-js-kv (a bucket of its own per clause)") {
     NatsServer nats;
     int bucket = 0;

@@ -1,7 +1,6 @@
 #pragma once
 // Policies that each miss one requirement: the concept checks must reject them, and
 // EventHistory must name what is missing (compile_fail_policy.cpp).
-#include <array>
 #include <chrono>
 #include <mutex>
 #include <span>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "eh/event.hpp"
+#include "eh/store/memory.hpp"
 #include "eh/store/put_stats.hpp"
 #include "eh/store/settings.hpp"
 
@@ -41,12 +41,8 @@ struct UnlistableStore : ImmovableStore { // named and made, but does not say wh
     static constexpr std::string_view name = "unlistable";
     static UnlistableStore make(const eh::store::StoreSettings&);
 };
-struct SectionLikeMemory {
-    static constexpr std::string_view section = "section", about = "";
-    static constexpr std::array<int, 0> meta{};
-};
 struct StoreIgnoringItsSettings : UnlistableStore { // declares settings, but make() does not take them
-    using Settings = SectionLikeMemory;
+    using Settings = eh::store::MemorySettings;
     static constexpr bool shared = false;
 };
 struct Codec { // no decode

@@ -24,25 +24,12 @@
 #include "eh/store/noop.hpp"
 #include "eh/store/redis_sentinel_settings.hpp"
 
+#include "config_stores.hpp"
+
 using namespace std::chrono_literals;
 namespace cfg = eh::config;
 
 namespace {
-
-/// Stand-ins for the stores whose headers need cnats (this test builds without the I/O
-/// libraries): the names, and redis-sentinel's own settings and check, which need no hiredis.
-struct NatsKvStandIn : eh::store::NoopStore {
-    static constexpr std::string_view name = "nats-js-kv";
-    static constexpr bool shared = true;
-    static NatsKvStandIn make(const eh::store::StoreSettings&) { return {}; }
-};
-struct RedisStandIn : eh::store::NoopStore {
-    static constexpr std::string_view name = "redis-sentinel";
-    static constexpr bool shared = true;
-    using Settings = eh::store::RedisSentinelSettings;
-    static RedisStandIn make(const eh::store::StoreSettings&, const Settings&) { return {}; }
-    static void check(const eh::store::StoreSettings& s, const Settings& own) { Settings::check(s, own); }
-};
 
 /// A store from outside the framework with settings of its own, as a custom daemon would add
 /// one to its list: nothing in eh::config names it.
@@ -73,8 +60,8 @@ struct ArchiveStore : eh::store::NoopStore {
     }
 };
 
-using AllStores = eh::store::StoreList<eh::store::MemoryStore, eh::store::NoopStore, NatsKvStandIn, RedisStandIn,
-                                       ArchiveStore>;
+using AllStores = eh::store::StoreList<eh::store::MemoryStore, eh::store::NoopStore, eh::test::NatsKvStandIn,
+                                       eh::test::RedisStandIn, ArchiveStore>;
 using Settings = cfg::SettingsFor<AllStores>;
 using MemoryAndNoop = eh::store::StoreList<eh::store::MemoryStore, eh::store::NoopStore>;
 

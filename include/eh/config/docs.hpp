@@ -1,6 +1,7 @@
 #pragma once
-// docs/configuration.md, generated from the settings definition (program eh-config-docs; a
-// unit test fails when the committed file differs).
+// The configuration reference of a daemon's settings, generated from their definition:
+// docs/configuration.md is eventhistoryd's (apps/eventhistoryd/config_docs.cpp; the ctest
+// config_docs fails when the committed file differs).
 #include <string>
 #include <string_view>
 #include <type_traits>

@@ -53,9 +53,13 @@ public:
     /// Where the setting `key` ("store.ttl") got its value: "EVENTHISTORY_STORE_TTL",
     /// "--store-ttl", "<file>: store.ttl" or "store.ttl (default)".
     const std::string& source(std::string_view key) const {
+        if (const std::string* s = find_source(key)) return *s;
+        throw std::logic_error("eh::config: no setting " + std::string(key));
+    }
+    /// The same, or nullptr when key names no setting.
+    const std::string* find_source(std::string_view key) const {
         auto it = sources_.find(key);
-        if (it == sources_.end()) throw std::logic_error("eh::config: no setting " + std::string(key));
-        return it->second;
+        return it == sources_.end() ? nullptr : &it->second;
     }
 
 private:

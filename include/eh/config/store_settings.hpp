@@ -3,9 +3,9 @@
 // known (the core sections plus each store's own, SettingsFor<StoreList>), what every store
 // policy is built from (to_store_settings), and the calls that hand a store its own section
 // (make_store, check_store).
-#include <chrono>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "eh/concepts.hpp"
 #include "eh/config/settings.hpp"
@@ -24,6 +24,19 @@ template <HasOwnSettings Store>
 struct own_sections<Store> {
     using type = std::tuple<typename Store::Settings>;
 };
+/// Sections, each type once: stores may share one (two clocks of one store, say).
+template <class Tuple, class... More>
+struct unique_sections {
+    using type = Tuple;
+};
+template <class... Have, class Next, class... More>
+struct unique_sections<std::tuple<Have...>, std::tuple<Next>, More...>
+    : unique_sections<std::conditional_t<(std::is_same_v<Have, Next> || ...), std::tuple<Have...>,
+                                         std::tuple<Have..., Next>>,
+                      More...> {};
+template <class... Have, class... More>
+struct unique_sections<std::tuple<Have...>, std::tuple<>, More...> : unique_sections<std::tuple<Have...>, More...> {};
+
 template <class Tuple>
 struct settings_with;
 template <class... Sections>
@@ -31,11 +44,13 @@ struct settings_with<std::tuple<Sections...>> {
     using type = SettingsWith<Sections...>;
 };
 template <class Stores>
-struct settings_for;
+struct settings_for {
+    static_assert(eh::detail::always_false<Stores>, "eh::config::SettingsFor takes an eh::store::StoreList<...>");
+};
 template <class... Stores>
 struct settings_for<store::StoreList<Stores...>> {
-    using type = typename settings_with<decltype(std::tuple_cat(
-        std::declval<typename own_sections<Stores>::type>()...))>::type;
+    using type = typename settings_with<
+        typename unique_sections<std::tuple<>, typename own_sections<Stores>::type...>::type>::type;
 };
 
 } // namespace detail
@@ -79,16 +94,19 @@ Store make_store(const S& settings) {
         return Store::make(to_store_settings(settings));
 }
 
-/// Runs Store's check() on the daemon's settings, when it has one (eh::DaemonStore); throws
-/// BadSetting.
+/// Runs Store's check() on the daemon's settings, when it has one (eh::DaemonStore): with its
+/// own section if it takes one, else with the store settings alone. Throws BadSetting.
 template <DaemonStore Store, class S>
 void check_store(const S& settings) {
+    const store::StoreSettings core = to_store_settings(settings);
     if constexpr (HasOwnSettings<Store>) {
-        if constexpr (requires { Store::check(to_store_settings(settings), settings.template section<typename Store::Settings>()); })
-            Store::check(to_store_settings(settings), settings.template section<typename Store::Settings>());
-    } else if constexpr (requires { Store::check(to_store_settings(settings)); }) {
-        Store::check(to_store_settings(settings));
+        const auto& own = settings.template section<typename Store::Settings>();
+        if constexpr (requires { Store::check(core, own); }) {
+            Store::check(core, own);
+            return;
+        }
     }
+    if constexpr (requires { Store::check(core); }) Store::check(core);
 }
 
 } // namespace eh::config

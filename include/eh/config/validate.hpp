@@ -11,7 +11,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "eh/config/address.hpp"
 #include "eh/config/draft.hpp"
@@ -101,17 +100,19 @@ inline void validate_core(const Settings& s, std::span<const std::string_view> s
 
 } // namespace detail
 
-/// Checks the settings of a daemon that offers Stores (an eh::store::StoreList), ending with
-/// the chosen store's own check (eh::DaemonStore).
+/// Checks the settings of a daemon that offers Stores (an eh::store::StoreList): the chosen
+/// store's own check first (eh::DaemonStore: its nodes, what it cannot do), then the rest.
 template <class Stores>
 void validate(const Draft<SettingsFor<Stores>>& draft) {
     try {
-        detail::validate_core(draft.settings(), Stores::names());
         Stores::visit(draft.settings().store.type, [&](auto store) {
             check_store<typename decltype(store)::type>(draft.settings());
         });
+        detail::validate_core(draft.settings(), Stores::names());
     } catch (const BadSetting& e) {
-        throw ConfigError(draft.source(e.key) + ": " + e.what());
+        // A key that names no setting (a store's slip) is still one line and exit 2.
+        const std::string* source = draft.find_source(e.key);
+        throw ConfigError((source ? *source : e.key) + ": " + e.what());
     }
 }
 

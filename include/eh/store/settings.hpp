@@ -1,8 +1,8 @@
 #pragma once
 // The store settings every store policy is built from: ocis's store type, nodes, database,
 // table, TTL and auth (docs/ocis-contract.md sections 3 and 4), plus ours. A store the daemon
-// can pick by name (eh::DaemonStore) offers `static S make(const StoreSettings&)` and decides
-// there what of this it uses. What only one store needs is that store's own settings section
+// can pick by name (eh::DaemonStore) offers `static S make(const StoreSettings&)` (and its own
+// section as a second argument, when it has one) and decides there what of this it uses. What only one store needs is that store's own settings section
 // (`using Settings = ...`, eh::DaemonStore), not a member here.
 #include <chrono>
 #include <cstddef>
