@@ -18,8 +18,6 @@ namespace eh::config {
 template <AllSettings S>
 class Draft {
 public:
-    using settings_type = S;
-
     /// Every setting at its default.
     Draft() {
         for_each_setting(settings_, [&](const Field& f, auto& value) {

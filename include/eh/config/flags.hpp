@@ -21,8 +21,6 @@ namespace eh::config {
 template <AllSettings S>
 class Flags {
 public:
-    using settings_type = S;
-
     explicit Flags(CLI::App& app) {
         app.add_option("--config", config_file_, "YAML file of settings (keys as in docs/configuration.md)")
             ->type_name("FILE");

@@ -2,9 +2,11 @@
 // The store's nodes, "host:port/master": the sentinels to ask, and the name of the master
 // they watch (docs/ocis-contract.md section 3). Parsed once, at construction: a bad node is a
 // configuration error (one line; the daemon exits 2), never a store error at run time.
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "eh/config/address.hpp"
@@ -17,13 +19,25 @@ struct SentinelNodes {
     std::string master;
 };
 
-/// host:port/master: a sentinel's address and the name of the master it watches.
-inline bool is_node(std::string_view s) {
-    const auto slash = s.find('/');
-    if (slash == std::string_view::npos || slash + 1 == s.size() || s.find('/', slash + 1) != s.npos) return false;
-    const auto hp = config::parse_host_port(s.substr(0, slash));
-    return hp && !hp->host.empty();
+struct SentinelNode {
+    config::HostPort sentinel;
+    std::string_view master;
+};
+
+/// host:port/master: a sentinel's address and the name of the master it watches; nullopt when
+/// node is not of that form.
+inline std::optional<SentinelNode> parse_node(std::string_view node) {
+    const auto slash = node.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    auto address = config::parse_host_port(node.substr(0, slash));
+    const std::string_view master = node.substr(slash + 1);
+    if (!address || address->host.empty() || address->port == 0 || master.empty() ||
+        master.find('/') != std::string_view::npos)
+        return std::nullopt;
+    return SentinelNode{std::move(*address), master};
 }
+
+inline bool is_node(std::string_view node) { return parse_node(node).has_value(); }
 
 inline SentinelNodes parse_nodes(std::span<const std::string> nodes) {
     auto fail = [](std::string problem) {
@@ -33,16 +47,13 @@ inline SentinelNodes parse_nodes(std::span<const std::string> nodes) {
     if (nodes.empty()) fail("no nodes");
     SentinelNodes out;
     for (std::string_view node : nodes) {
-        const auto slash = node.find('/');
-        const auto address = config::parse_host_port(node.substr(0, slash));
-        const std::string_view master = slash == std::string_view::npos ? "" : node.substr(slash + 1);
-        if (!address || address->host.empty() || address->port == 0 || master.empty() ||
-            master.find('/') != std::string_view::npos)
-            fail("malformed node \"" + std::string(node) + "\"");
+        auto parsed = parse_node(node);
+        if (!parsed) fail("malformed node \"" + std::string(node) + "\"");
+        const std::string_view master = parsed->master;
         if (!out.master.empty() && master != out.master)
             fail("nodes name different masters (\"" + out.master + "\" and \"" + std::string(master) + "\")");
         out.master = master;
-        out.sentinels.push_back(*address);
+        out.sentinels.push_back(std::move(parsed->sentinel));
     }
     return out;
 }
